@@ -1,0 +1,6 @@
+"""Administration: accounts, roles, invitations and the audit log."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import routes  # noqa: E402,F401

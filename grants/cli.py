@@ -1,0 +1,69 @@
+"""Flask commands: `flask --app grants create-user | seed-demo | mail send`."""
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .extensions import db
+from .models import Role
+
+mail_cli = AppGroup("mail", help="Deliver the outbox.")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--locale", default="ar", type=click.Choice(["ar", "en"]))
+@click.password_option(help="Asked for when not given (at least 10 characters).")
+def create_user_command(email, full_name, roles, locale, password):
+    """Create an active, verified account with the given roles."""
+    from .accounts.forms import MIN_PASSWORD_LENGTH
+    from .accounts.services import create_user
+    from .errors import ActionRefused
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.BadParameter(f"at least {MIN_PASSWORD_LENGTH} characters", param_hint="password")
+    try:
+        user = create_user(email=email, full_name=full_name, password=password, roles=roles, locale=locale)
+    except ActionRefused as refusal:
+        raise click.ClickException(str(refusal.message))
+    db.session.commit()
+    click.echo(f"Created {user.email} with roles {', '.join(sorted(user.roles))}.")
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Add the demo program (idempotent) and print its accounts."""
+    from .demo import DEMO_PASSWORD, seed_demo
+
+    accounts = seed_demo()
+    db.session.commit()
+    click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
+    for email, roles in accounts:
+        click.echo(f"  {email:28} {', '.join(roles)}")
+
+
+@mail_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep running and deliver new messages as they are queued.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds with --loop.")
+def send_mail_command(loop, interval):
+    """Deliver queued messages (needs MAIL_SERVER)."""
+    from .mail.sender import send_all
+
+    if not current_app.config.get("MAIL_SERVER"):
+        raise click.ClickException("MAIL_SERVER is not set: messages stay in the outbox (see /outbox).")
+    while True:
+        report = send_all()
+        if report.attempted or not loop:
+            click.echo(f"sent {report.sent}, failed {report.failed}")
+        if not loop:
+            return
+        db.session.remove()
+        time.sleep(interval)
+
+
+def register_commands(app):
+    for command in (create_user_command, seed_demo_command, mail_cli):
+        app.cli.add_command(command)
