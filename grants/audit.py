@@ -7,6 +7,7 @@ from .models import AuditEntry
 
 def record(actor, action: str, subject=None, **details) -> AuditEntry:
     """Add an audit row to the current transaction; the caller's commit makes it permanent."""
+    actor, subject = (_unproxied(actor), _unproxied(subject))
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None),
         action=action,
@@ -17,3 +18,8 @@ def record(actor, action: str, subject=None, **details) -> AuditEntry:
     )
     db.session.add(entry)
     return entry
+
+
+def _unproxied(value):
+    """current_user is a proxy; the audit row wants the user behind it."""
+    return value._get_current_object() if hasattr(value, "_get_current_object") else value

@@ -110,7 +110,8 @@ def app(request, database_url):
     config = {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url}
     if "smtp_server" in request.fixturenames:
         smtp = request.getfixturevalue("smtp_server")
-        config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT=5)
+        # Flask-Mail suppresses sending under TESTING; these tests talk to a real server.
+        config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT=5, MAIL_SUPPRESS_SEND=False)
     config.update(getattr(request, "param", None) or {})
     app = create_app(config)
     yield app

@@ -1,0 +1,1 @@
+"""Funding decisions: selecting which ranked applications are funded."""

@@ -1,0 +1,1 @@
+"""Disbursements: paying approved awards out in tranches."""
