@@ -3,7 +3,7 @@ import time
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
 from .models import Role
@@ -17,6 +17,7 @@ mail_cli = AppGroup("mail", help="Deliver the outbox.")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--locale", default="ar", type=click.Choice(["ar", "en"]))
 @click.password_option(help="Asked for when not given (at least 10 characters).")
+@with_appcontext
 def create_user_command(email, full_name, roles, locale, password):
     """Create an active, verified account with the given roles."""
     from .accounts.forms import MIN_PASSWORD_LENGTH
@@ -34,6 +35,7 @@ def create_user_command(email, full_name, roles, locale, password):
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Add the demo program (idempotent) and print its accounts."""
     from .demo import DEMO_PASSWORD, seed_demo

@@ -1,0 +1,99 @@
+"""The permission matrix: every endpoint × every role gets the expected answer.
+
+A new endpoint without a row here fails test_every_endpoint_has_a_row: decide who may use it.
+"""
+import pytest
+from flask import url_for
+
+from grants.extensions import db
+from grants.mail.outbox import queue_email
+from grants.models import User
+
+ROLES = ("anonymous", "applicant", "reviewer", "staff", "admin")
+LOGIN = "login"  # redirected to the sign-in page
+
+
+def everyone(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def only(*allowed, ok=200):
+    return {role: LOGIN if role == "anonymous" else (ok if role in allowed else 403) for role in ROLES}
+
+
+def signed_in(ok=200):
+    return {role: LOGIN if role == "anonymous" else ok for role in ROLES}
+
+
+def anonymous_only(ok=200):
+    return {role: ok if role == "anonymous" else 302 for role in ROLES}
+
+
+STAFF = ("staff", "admin")
+
+# endpoint: (method, url values (names refer to objects made in `world`), expected status per role)
+MATRIX = {
+    "static": ("GET", {"filename": "css/app.css"}, everyone(200)),
+    "main.index": ("GET", {}, everyone(200)),
+    "main.healthz": ("GET", {}, everyone(200)),
+    "accounts.register": ("GET", {}, anonymous_only()),
+    "accounts.registered": ("GET", {}, everyone(200)),
+    "accounts.verify_email": ("GET", {"token": "forged"}, everyone(302)),
+    "accounts.resend_verification": ("POST", {}, signed_in(302)),
+    "accounts.login": ("GET", {}, anonymous_only()),
+    "accounts.logout": ("POST", {}, everyone(302)),
+    "accounts.forgot_password": ("GET", {}, everyone(200)),
+    "accounts.reset_password": ("GET", {"token": "forged"}, everyone(302)),
+    "accounts.accept_invite": ("GET", {"token": "forged"}, everyone(302)),
+    "accounts.profile": ("GET", {}, signed_in()),
+    "accounts.change_password": ("GET", {}, signed_in()),
+    "accounts.set_language": ("POST", {}, everyone(302)),
+    "admin.users": ("GET", {}, only("admin")),
+    "admin.invite": ("GET", {}, only("admin")),
+    "admin.user": ("GET", {"user_id": "target"}, only("admin")),
+    "admin.deactivate": ("POST", {"user_id": "target"}, only("admin", ok=302)),
+    "admin.reactivate": ("POST", {"user_id": "target"}, only("admin", ok=302)),
+    "admin.resend_invitation": ("POST", {"user_id": "target"}, only("admin", ok=302)),
+    "admin.audit": ("GET", {}, only("admin")),
+    "mail.index": ("GET", {}, only(*STAFF)),
+    "mail.show": ("GET", {"message_id": "message"}, only(*STAFF)),
+    "mail.retry": ("POST", {"message_id": "message"}, only(*STAFF, ok=302)),
+}
+
+
+def test_every_endpoint_has_a_row(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - MATRIX.keys() == set(), "add these endpoints to the permission matrix"
+    assert MATRIX.keys() - endpoints == set(), "these rows name endpoints that no longer exist"
+
+
+def test_every_view_declares_who_may_use_it(app):
+    for endpoint, view in app.view_functions.items():
+        if endpoint == "static":
+            continue
+        assert getattr(view, "is_public", False) or hasattr(view, "required_predicate"), endpoint
+
+
+@pytest.fixture
+def world(app, make_user):
+    """The objects the URLs refer to."""
+    target = make_user("applicant", email="target@example.org")
+    with app.app_context():
+        message = queue_email("password_changed", to=db.session.get(User, target.id))
+        db.session.commit()
+        return {"target": target.id, "message": message.id}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_permission_matrix(app, client, auth, make_user, world, endpoint, role):
+    method, values, expected = MATRIX[endpoint]
+    if role != "anonymous":
+        auth.login(make_user(role))
+    with app.test_request_context():
+        url = url_for(endpoint, **{k: world.get(v, v) for k, v in values.items()})
+    response = client.open(url, method=method)
+    if expected[role] == LOGIN:
+        assert response.status_code == 302 and "/login" in response.location, (url, response.status_code)
+    else:
+        assert response.status_code == expected[role], (url, role, response.status_code)
