@@ -66,10 +66,13 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
+    from .applications import bp as applications_bp
+    from .calls import bp as calls_bp
     from .mail import bp as mail_bp
     from .main import bp as main_bp
+    from .screening import bp as screening_bp
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, mail_bp):
+    for blueprint in (main_bp, accounts_bp, admin_bp, mail_bp, calls_bp, applications_bp, screening_bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,5 +1,23 @@
 """Jinja filters that format dates, numbers and money for the reader's locale and the program's timezone."""
-from flask_babel import format_date, format_datetime, format_decimal, format_currency
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
+
+
+def program_timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def to_program_time(moment: datetime) -> datetime:
+    """An aware UTC instant as wall-clock time in the program's timezone."""
+    return moment.astimezone(program_timezone())
+
+
+def from_program_time(wall_clock: datetime) -> datetime:
+    """A naive wall-clock time typed in the program's timezone, as an aware instant."""
+    return wall_clock.replace(tzinfo=program_timezone())
 
 
 def money(amount, currency="SYP"):

@@ -40,6 +40,36 @@ def signed_in(user) -> bool:
 can_view_outbox = is_staff
 can_manage_users = is_admin
 can_view_audit_log = is_admin
+can_manage_calls = is_staff
+can_screen_applications = is_staff
+can_apply = is_applicant
+
+
+def can_view_application(user, application) -> bool:
+    """The applicant who owns it, and program staff. (Reviewers: see the reviews feature.)"""
+    if not _signed_in(user):
+        return False
+    return application.applicant_id == user.id or is_staff(user)
+
+
+def can_edit_application(user, application) -> bool:
+    """Only its owner, only as a draft, only while the call accepts applications (checked to the second)."""
+    from .models import ApplicationStatus
+
+    return (_signed_in(user) and application.applicant_id == user.id
+            and application.status == ApplicationStatus.DRAFT and application.call.is_accepting())
+
+
+def can_withdraw_application(user, application) -> bool:
+    from .models import ApplicationStatus
+
+    return (_signed_in(user) and application.applicant_id == user.id
+            and application.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
+            and application.call.is_accepting())
+
+
+def can_view_document(user, document) -> bool:
+    return can_view_application(user, document.application)
 
 
 def can_change_roles(user, target) -> bool:
@@ -59,6 +89,19 @@ def can(name: str, *args) -> bool:
     """Template helper: {% if can('view_outbox') %} asks can_view_outbox(current_user)."""
     predicate = PREDICATES.get(f"can_{name}") or PREDICATES[f"is_{name}"]
     return predicate(current_user, *args)
+
+
+def get_or_404(model, object_id, predicate=None):
+    """Load an object, or 404 when it does not exist or the current user may not see it.
+
+    Saying 404 rather than 403 for other people's objects reveals nothing about what exists.
+    """
+    from .extensions import db
+
+    obj = db.session.get(model, object_id)
+    if obj is None or (predicate is not None and not predicate(current_user, obj)):
+        abort(404)
+    return obj
 
 
 def require(predicate):

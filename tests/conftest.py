@@ -31,13 +31,18 @@ TEST_CONFIG = {
 }
 
 
-def migrate_to_head(url: str) -> None:
+def migrate_to_head(url: str) -> dict:
+    """Migrate an empty database; returns the rows the migrations wrote (reference data) per table."""
     from flask_migrate import upgrade
 
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            snapshot = {table: connection.execute(table.select()).mappings().all()
+                        for table in db.metadata.sorted_tables}
         db.engine.dispose()
+    return {table: rows for table, rows in snapshot.items() if rows}
 
 
 def _no_postgres(reason: str):
@@ -68,18 +73,24 @@ def postgres_url():
     except OperationalError as error:
         _no_postgres(f"the server cannot be reached ({error.orig})")
     url = base.set(database=name).render_as_string(hide_password=False)
-    migrate_to_head(url)
-    yield url
+    reference_rows = migrate_to_head(url)
+    yield url, reference_rows
     with server.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     server.dispose()
 
 
-def _empty_postgres(url: str) -> None:
+def _reset_postgres(url: str, reference_rows: dict) -> None:
+    """Back to the freshly migrated state: empty tables, then the migrations' reference rows again."""
     engine = create_engine(url)
     tables = [t.name for t in db.metadata.sorted_tables]
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        for table, rows in reference_rows.items():
+            connection.execute(table.insert(), [dict(row) for row in rows])
+            if "id" in table.c:
+                connection.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))"))
     engine.dispose()
 
 
@@ -92,9 +103,9 @@ def database_url(request, tmp_path):
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
     else:
-        url = request.getfixturevalue("postgres_url")
+        url, reference_rows = request.getfixturevalue("postgres_url")
         yield url
-        _empty_postgres(url)
+        _reset_postgres(url, reference_rows)
 
 
 @pytest.fixture

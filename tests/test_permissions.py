@@ -1,7 +1,12 @@
 """The permission matrix: every endpoint × every role gets the expected answer.
 
-A new endpoint without a row here fails test_every_endpoint_has_a_row: decide who may use it.
+Rows for the foundation are here; each feature adds its own in tests/<feature>/permission_rows.py
+(a dict ROWS in the same shape). A new endpoint without a row fails test_every_endpoint_has_a_row.
+The objects the URLs refer to are made by `world` and belong to somebody else than the tested user.
 """
+import importlib
+from pathlib import Path
+
 import pytest
 from flask import url_for
 
@@ -9,27 +14,8 @@ from grants.extensions import db
 from grants.mail.outbox import queue_email
 from grants.models import User
 
-ROLES = ("anonymous", "applicant", "reviewer", "staff", "admin")
-LOGIN = "login"  # redirected to the sign-in page
-
-
-def everyone(status):
-    return dict.fromkeys(ROLES, status)
-
-
-def only(*allowed, ok=200):
-    return {role: LOGIN if role == "anonymous" else (ok if role in allowed else 403) for role in ROLES}
-
-
-def signed_in(ok=200):
-    return {role: LOGIN if role == "anonymous" else ok for role in ROLES}
-
-
-def anonymous_only(ok=200):
-    return {role: ok if role == "anonymous" else 302 for role in ROLES}
-
-
-STAFF = ("staff", "admin")
+from .fixtures.permissions import LOGIN, ROLES, STAFF, anonymous_only, everyone, only, signed_in
+from .fixtures.program import flag_duplicates, make_application, make_call
 
 # endpoint: (method, url values (names refer to objects made in `world`), expected status per role)
 MATRIX = {
@@ -61,6 +47,19 @@ MATRIX = {
 }
 
 
+
+def _feature_rows():
+    rows = {}
+    for path in sorted(Path(__file__).parent.glob("*/permission_rows.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.permission_rows")
+        assert not rows.keys() & module.ROWS.keys(), f"{path} repeats rows"
+        rows.update(module.ROWS)
+    return rows
+
+
+MATRIX.update(_feature_rows())
+
+
 def test_every_endpoint_has_a_row(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert endpoints - MATRIX.keys() == set(), "add these endpoints to the permission matrix"
@@ -76,12 +75,27 @@ def test_every_view_declares_who_may_use_it(app):
 
 @pytest.fixture
 def world(app, make_user):
-    """The objects the URLs refer to."""
+    """The objects the URLs refer to, all owned by people other than the tested user."""
     target = make_user("applicant", email="target@example.org")
+    other = make_user("applicant", email="other@example.org")
+    call = make_call(app)
+    application = make_application(app, target.id, call, submit=True)
+    draft = make_application(app, other.id, call)
     with app.app_context():
+        from grants.models import Application, Call
+
         message = queue_email("password_changed", to=db.session.get(User, target.id))
         db.session.commit()
-        return {"target": target.id, "message": message.id}
+        submitted = db.session.get(Application, application)
+        the_call = db.session.get(Call, call)
+        world = {
+            "target": target.id, "message": message.id, "call": call, "call_code": the_call.code,
+            "application": application, "draft": draft, "document": submitted.documents[0].id,
+            "criterion": the_call.criteria[0].id, "required_document": the_call.required_documents[0].id,
+            "place": submitted.place_id,
+        }
+    world["flag"] = flag_duplicates(app, application, draft)
+    return world
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -1,9 +1,21 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 from .accounts import LoginAttempt, Role, User, UserRole
+from .applications import (
+    Application, ApplicationStatus, ApplicationTag, BudgetLine, Comment, Disability, Document, DuplicateFlag,
+    DuplicateKind, Education, FlagStatus, Gender, ScreeningStatus,
+)
 from .audit import AuditEntry
+from .calls import (
+    BusinessStage, Call, CallStatus, Criterion, Currency, Place, PlaceKind, RequiredDocument, Sector, call_places,
+    call_sectors, localized,
+)
 from .mail import MessageStatus, OutboxMessage
 from .types import utcnow
 
 __all__ = [
-    "AuditEntry", "LoginAttempt", "MessageStatus", "OutboxMessage", "Role", "User", "UserRole", "utcnow",
+    "Application", "ApplicationStatus", "ApplicationTag", "AuditEntry", "BudgetLine", "BusinessStage", "Call",
+    "CallStatus", "Comment", "Criterion", "Currency", "Disability", "Document", "DuplicateFlag", "DuplicateKind",
+    "Education", "FlagStatus", "Gender", "LoginAttempt", "MessageStatus", "OutboxMessage", "Place", "PlaceKind",
+    "RequiredDocument", "Role", "ScreeningStatus", "Sector", "User", "UserRole", "call_places", "call_sectors",
+    "localized", "utcnow",
 ]

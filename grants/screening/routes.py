@@ -1,0 +1,2 @@
+"""Routes of the screening feature."""
+from . import bp  # noqa: F401
