@@ -1,0 +1,1 @@
+"""Reviews: assigning reviewers to applications and turning their scores into a ranking."""

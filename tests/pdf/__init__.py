@@ -1,0 +1,1 @@
+"""PDF toolkit tests: text order, amounts in words, reproducible documents."""
