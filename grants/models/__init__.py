@@ -10,6 +10,10 @@ from .calls import (
     call_sectors, localized,
 )
 from .mail import MessageStatus, OutboxMessage
+from .reviews import (
+    Conflict, ConflictKind, Recommendation, Review, ReviewerProfile, ReviewRevision, ReviewStatus, Score,
+    reviewer_sectors,
+)
 from .types import utcnow
 
 __all__ = [
@@ -18,4 +22,6 @@ __all__ = [
     "Education", "FlagStatus", "Gender", "LoginAttempt", "MessageStatus", "OutboxMessage", "Place", "PlaceKind",
     "RequiredDocument", "Role", "ScreeningStatus", "Sector", "User", "UserRole", "call_places", "call_sectors",
     "localized", "utcnow",
+    "Conflict", "ConflictKind", "Recommendation", "Review", "ReviewerProfile", "ReviewRevision", "ReviewStatus",
+    "Score", "reviewer_sectors",
 ]

@@ -156,6 +156,12 @@ class Call(db.Model):
     accepts_idea: Mapped[bool] = mapped_column(default=True)
     accepts_existing: Mapped[bool] = mapped_column(default=True)
     max_documents: Mapped[int] = mapped_column(default=10)
+    # Review settings (see grants/reviews): what reviewers may see and when reviews disagree.
+    reviewers_see_other_scores: Mapped[bool] = mapped_column(default=False)
+    disagreement_range: Mapped[int] = mapped_column(default=30)
+    disagreement_sd: Mapped[int] = mapped_column(default=15)
+    rank_by_calibrated: Mapped[bool] = mapped_column(default=False)
+    review_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[CallStatus] = mapped_column(str_enum(CallStatus, "call_status"), default=CallStatus.DRAFT, index=True)
     # Last reference number handed out; incremented in the submitting transaction.
     application_seq: Mapped[int] = mapped_column(default=0)
