@@ -70,9 +70,10 @@ def _register_blueprints(app):
     from .calls import bp as calls_bp
     from .mail import bp as mail_bp
     from .main import bp as main_bp
+    from .reviews import bp as reviews_bp
     from .screening import bp as screening_bp
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, mail_bp, calls_bp, applications_bp, screening_bp):
+    for blueprint in (main_bp, accounts_bp, admin_bp, mail_bp, calls_bp, applications_bp, screening_bp, reviews_bp):
         app.register_blueprint(blueprint)
 
 

@@ -11,7 +11,7 @@ class ActionRefused(Exception):
     """
 
     def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
         self.field = field
 

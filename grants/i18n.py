@@ -2,7 +2,7 @@
 import re
 import unicodedata
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 RTL_LANGUAGES = {"ar"}
@@ -13,6 +13,8 @@ LANGUAGE_NAMES = {"ar": "العربية", "en": "English"}
 def select_locale() -> str:
     """The user's saved preference, else the switcher's cookie, else Accept-Language, else the default."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # commands and workers: callers use force_locale for a recipient
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     cookie = request.cookies.get(LANGUAGE_COOKIE)

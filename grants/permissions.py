@@ -46,10 +46,51 @@ can_apply = is_applicant
 
 
 def can_view_application(user, application) -> bool:
-    """The applicant who owns it, and program staff. (Reviewers: see the reviews feature.)"""
+    """The applicant who owns it, program staff, and reviewers assigned to it (see assigned_review)."""
     if not _signed_in(user):
         return False
-    return application.applicant_id == user.id or is_staff(user)
+    return (application.applicant_id == user.id or is_staff(user)
+            or assigned_review(user, application) is not None)
+
+
+def assigned_review(user, application):
+    """The user's review of this application, when they are an active reviewer assigned to it.
+
+    Declaring a conflict deletes the assignment, so a conflicted reviewer finds nothing here.
+    """
+    if not is_reviewer(user):
+        return None
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import Review
+
+    return db.session.scalar(
+        select(Review).where(Review.application_id == application.id, Review.reviewer_id == user.id))
+
+
+def sees_identity(user, application) -> bool:
+    """Whether the user may see who applied: everyone who may see it, except reviewers of a blind call."""
+    return not (application.call.blind_review and not is_staff(user) and application.applicant_id != user.id)
+
+
+def can_review(user, review) -> bool:
+    """A reviewer writes their own review while the review phase lasts (the call is closed or reviewing)."""
+    from .models import CallStatus
+
+    return (is_reviewer(user) and review.reviewer_id == user.id
+            and review.application.call.status in (CallStatus.CLOSED, CallStatus.REVIEWING))
+
+
+def can_see_other_reviews(user, review) -> bool:
+    """Never before submitting one's own review; after that only when the call allows it."""
+    from .models import ReviewStatus
+
+    return (review.reviewer_id == user.id and review.status == ReviewStatus.SUBMITTED
+            and review.application.call.reviewers_see_other_scores)
+
+
+can_manage_reviews = is_staff
 
 
 def can_edit_application(user, application) -> bool:
@@ -69,7 +110,14 @@ def can_withdraw_application(user, application) -> bool:
 
 
 def can_view_document(user, document) -> bool:
-    return can_view_application(user, document.application)
+    """The owner and staff; assigned reviewers only when the review is not blind.
+
+    Any upload may show the applicant (an ID card, a photo of the shop with its owner), so a blind
+    reviewer gets no files at all, not only those marked as identity documents.
+    """
+    if not can_view_application(user, document.application):
+        return False
+    return sees_identity(user, document.application)
 
 
 def can_change_roles(user, target) -> bool:

@@ -17,6 +17,8 @@ WEBMAIL_DOMAINS: frozenset[str] = frozenset({
     "yandex.com", "yandex.ru", "ya.ru", "rambler.ru",
     "qq.com", "163.com", "126.com",
     "uol.com.br", "bol.com.br", "terra.com.br",
+    # Reserved for documentation (RFC 2606): demo and test accounts share them without sharing an employer.
+    "example.com", "example.org", "example.net",
 })
 
 # Conflict reasons, also used as keys in Problem.excluded.

@@ -1,0 +1,2 @@
+"""Routes of the reviews feature (routes_assignment)."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Routes of the reviews feature (routes_ranking)."""
+from . import bp  # noqa: F401
