@@ -24,7 +24,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile --use-fuzzy -d translations -f -q
+	$(VENV)/bin/pybabel compile -d translations --use-fuzzy
 
 # For developers after changing user-facing text: refresh the catalogue, then translate translations/ar.
 translations-update: $(VENV)/.installed
