@@ -9,6 +9,7 @@ from .calls import (
     BusinessStage, Call, CallStatus, Criterion, Currency, Place, PlaceKind, RequiredDocument, Sector, call_places,
     call_sectors, localized,
 )
+from .decisions import Decision, DecisionTemplate, FitPolicy, Group, GroupMessage, Outcome, Response, SetAside
 from .mail import MessageStatus, OutboxMessage
 from .reviews import (
     Conflict, ConflictKind, Recommendation, Review, ReviewerProfile, ReviewRevision, ReviewStatus, Score,
@@ -24,4 +25,5 @@ __all__ = [
     "localized", "utcnow",
     "Conflict", "ConflictKind", "Recommendation", "Review", "ReviewerProfile", "ReviewRevision", "ReviewStatus",
     "Score", "reviewer_sectors",
+    "Decision", "DecisionTemplate", "FitPolicy", "Group", "GroupMessage", "Outcome", "Response", "SetAside",
 ]

@@ -134,6 +134,8 @@ class Call(db.Model):
         sa.CheckConstraint("accepts_idea OR accepts_existing", name="accepts_a_stage"),
         sa.CheckConstraint("application_seq >= 0", name="application_seq_not_negative"),
         sa.CheckConstraint("max_documents >= 0", name="max_documents_not_negative"),
+        sa.CheckConstraint("fit_policy IN ('stop', 'skip', 'partial')", name="fit_policy_known"),
+        sa.CheckConstraint("response_days > 0", name="response_days_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -162,6 +164,10 @@ class Call(db.Model):
     disagreement_sd: Mapped[int] = mapped_column(default=15)
     rank_by_calibrated: Mapped[bool] = mapped_column(default=False)
     review_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Decision settings (see grants/decisions).
+    fit_policy: Mapped[str] = mapped_column(sa.String(10), default="skip")
+    min_overall_score: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    response_days: Mapped[int] = mapped_column(default=14)
     status: Mapped[CallStatus] = mapped_column(str_enum(CallStatus, "call_status"), default=CallStatus.DRAFT, index=True)
     # Last reference number handed out; incremented in the submitting transaction.
     application_seq: Mapped[int] = mapped_column(default=0)

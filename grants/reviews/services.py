@@ -5,7 +5,7 @@ Each verb checks its rule, changes rows, writes the audit entry and flushes; the
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from ..audit import record
 from ..errors import ActionRefused
@@ -44,12 +44,6 @@ def active_reviewers():
 
 def profile_for(user: User) -> ReviewerProfile:
     return db.session.get(ReviewerProfile, user.id) or ReviewerProfile(user_id=user.id, load_cap=20, expertise="")
-
-
-def rubric_locked(call: Call) -> bool:
-    """The rubric is frozen once any review of the call has been submitted."""
-    return bool(db.session.scalar(select(exists().where(
-        Review.call_id == call.id, Review.status == ReviewStatus.SUBMITTED))))
 
 
 def _domain(email: str) -> str:
@@ -262,3 +256,22 @@ def save_review(reviewer: User, review: Review, *, answers: dict, overall_commen
     action = "reviews.edit_submitted" if was_submitted else ("reviews.submit" if submit else "reviews.save_draft")
     record(reviewer, action, review.application, review_id=review.id)
     return review
+
+
+# --- staff: due dates for a whole call (assignment pages) -------------------------------------------
+
+def set_call_due_date(actor: User, call: Call, due_at: datetime, *, as_default: bool = True) -> int:
+    """Give every unfinished review of the call this due date; as_default also dates reviewers assigned later.
+
+    Returns how many reviews changed. Submitted reviews keep their dates.
+    """
+    if call.status not in ASSIGNABLE_CALL_STATES:
+        raise ActionRefused(_l("Reviewers can be assigned once the call is closed."))
+    if as_default and call.review_due_at != due_at:
+        call.review_due_at = due_at
+        record(actor, "reviews.set_default_due_date", call, due_at=due_at.isoformat())
+    reviews = db.session.scalars(select(Review).where(Review.call_id == call.id,
+                                                      Review.status != ReviewStatus.SUBMITTED)).all()
+    changed = set_due_date(actor, reviews, due_at)
+    db.session.flush()
+    return changed

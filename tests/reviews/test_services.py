@@ -10,6 +10,7 @@ from grants.models import (
     Application, AuditEntry, Call, CallStatus, ConflictKind, Review, ReviewRevision, ReviewStatus, User,
 )
 from grants.permissions import can_view_application, can_view_document
+from grants.calls.services import rubric_locked
 from grants.reviews import services
 
 from ..fixtures.program import make_application, make_call
@@ -112,7 +113,7 @@ def test_saving_a_draft_then_submitting_with_the_rules(ctx, closed_call):
                                                     third: {"value": 2}}, recommendation="fund", submit=True)
     db.session.commit()
     assert review.status == ReviewStatus.SUBMITTED and review.submitted_at
-    assert services.rubric_locked(review.application.call)
+    assert rubric_locked(review.application.call)
 
 
 def test_editing_a_submitted_review_keeps_the_previous_version(ctx, closed_call):
