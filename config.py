@@ -57,9 +57,10 @@ class Config:
     MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
     MAIL_BATCH_SIZE = env_int("MAIL_BATCH_SIZE", 100)
     MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
+    MAIL_SEND_AFTER_REQUEST_MAX = env_int("MAIL_SEND_AFTER_REQUEST_MAX", 20)
 
     # Links in emails are absolute; set this to the public address in production.
-    SERVER_NAME = env("SERVER_NAME")
+    PUBLIC_URL = env("PUBLIC_URL")
     PREFERRED_URL_SCHEME = env("PREFERRED_URL_SCHEME", "http")
 
     EMAIL_TOKEN_MAX_AGE = env_int("EMAIL_TOKEN_MAX_AGE", 3 * 24 * 3600)
@@ -75,6 +76,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
 
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 30 * 1024 * 1024)
+    # Each uploaded document; MAX_CONTENT_LENGTH above bounds the whole request.
+    UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
     REMEMBER_COOKIE_DURATION = env_int("REMEMBER_COOKIE_DAYS", 30) * 24 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -93,7 +96,6 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     MAIL_SERVER = None
-    SERVER_NAME = None
 
 
 class ProductionConfig(Config):

@@ -7,7 +7,9 @@ bp = Blueprint("mail", __name__, url_prefix="/outbox")
 def deliver_after_request(response):
     """Send the messages this request queued once the response has gone out (after the commit)."""
     ids = g.pop("outbox_ids", None)
-    if ids and current_app.config.get("MAIL_SERVER"):
+    # A page that queued a few messages (a receipt, a reset link) delivers them at once; bulk mail
+    # (releasing decisions) is left to `flask mail send`, which reports progress as it goes.
+    if ids and current_app.config.get("MAIL_SERVER") and len(ids) <= current_app.config["MAIL_SEND_AFTER_REQUEST_MAX"]:
         app = current_app._get_current_object()
 
         def deliver():

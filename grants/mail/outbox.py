@@ -10,11 +10,10 @@ from ..models import OutboxMessage
 def absolute_url(endpoint: str, **values) -> str:
     """A link for an email: PUBLIC_URL when set (CLI, workers), else the address of this request."""
     base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, _external=False, **values)
-    if has_request_context():
+    if has_request_context() and not base:
         return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url="http://127.0.0.1:5000"):
+    # Outside a request (commands, mail workers) URLs need a request to build from: make one.
+    with current_app.test_request_context(base_url=base or "http://127.0.0.1:5000"):
         return url_for(endpoint, _external=True, **values)
 
 
@@ -43,18 +42,27 @@ def queue_email(
     The first line of the text template is the subject. With a dedupe_key a second call
     for the same key queues nothing and returns None: the message exists already.
     """
-    if dedupe_key is not None:
-        existing = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
-        if existing is not None:
-            return None
-    email = getattr(to, "email", to)
-    name = getattr(to, "full_name", None)
+    if dedupe_key is not None and _already_queued(dedupe_key):
+        return None
     locale = locale or getattr(to, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
     subject, text, html = render_email(template, locale, recipient=to, **context)
+    return queue_message(template, to=to, locale=locale, subject=subject, text=text, html=html,
+                         subject_object=subject_object, dedupe_key=dedupe_key)
+
+
+def _already_queued(dedupe_key: str) -> bool:
+    return db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None
+
+
+def queue_message(template: str, *, to, locale: str, subject: str, text: str, html: str | None,
+                  subject_object=None, dedupe_key: str | None = None) -> OutboxMessage | None:
+    """Queue an already written message (staff-edited texts); same guarantees as queue_email."""
+    if dedupe_key is not None and _already_queued(dedupe_key):
+        return None
     message = OutboxMessage(
         template=template,
-        recipient_email=email,
-        recipient_name=name,
+        recipient_email=getattr(to, "email", to),
+        recipient_name=getattr(to, "full_name", None),
         recipient_id=getattr(to, "id", None),
         locale=locale,
         subject=subject[:300],
