@@ -3,9 +3,18 @@ import os
 
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import CONFIGS
 from . import extensions as ext
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in URLs: only numbers a database integer column can hold, so /x/99999999999 is a 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -22,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     _init_extensions(app)
+    app.url_map.converters["int"] = DatabaseId
     _register_blueprints(app)
     _register_template_helpers(app)
 
@@ -68,12 +78,14 @@ def _register_blueprints(app):
     from .admin import bp as admin_bp
     from .applications import bp as applications_bp
     from .calls import bp as calls_bp
+    from .decisions import bp as decisions_bp
     from .mail import bp as mail_bp
     from .main import bp as main_bp
     from .reviews import bp as reviews_bp
     from .screening import bp as screening_bp
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, mail_bp, calls_bp, applications_bp, screening_bp, reviews_bp):
+    for blueprint in (main_bp, accounts_bp, admin_bp, mail_bp, calls_bp, applications_bp, screening_bp, reviews_bp,
+                      decisions_bp):
         app.register_blueprint(blueprint)
 
 

@@ -72,3 +72,9 @@ def test_security_headers(client):
     assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"]
+
+
+def test_ids_too_large_for_the_database_are_not_found(app, client, auth, make_user):
+    auth.login(make_user("admin"))
+    assert client.get("/admin/users/99999999999999999999").status_code == 404
+    assert client.get("/admin/users/2147483648").status_code == 404
