@@ -91,6 +91,33 @@ def can_see_other_reviews(user, review) -> bool:
 
 
 can_manage_reviews = is_staff
+# Funding decisions: proposal, changes, decision emails, release and group messages (program staff).
+can_decide = is_staff
+
+
+def can_view_decision(user, decision) -> bool:
+    """The decision page: its applicant once the decision is released (never before), program staff always."""
+    if is_staff(user):
+        return True
+    return (_signed_in(user) and decision.application.applicant_id == user.id
+            and decision.released_at is not None)
+
+
+def can_answer_award(user, decision) -> bool:
+    """Accepting or declining: only the applicant, only a released decision. Whether the award can still be
+    answered (approved, not answered yet, before the deadline) is the service's rule."""
+    return (is_applicant(user) and decision.application.applicant_id == user.id
+            and decision.released_at is not None)
+
+
+def can_open_review(user, review) -> bool:
+    """A review (and the application through it) is opened only by the reviewer it is assigned to."""
+    return is_reviewer(user) and review.reviewer_id == user.id
+
+
+def can_view_review_history(user, review) -> bool:
+    """The earlier versions of a submitted review: its reviewer and program staff."""
+    return can_open_review(user, review) or is_staff(user)
 
 
 def can_edit_application(user, application) -> bool:
@@ -102,11 +129,33 @@ def can_edit_application(user, application) -> bool:
 
 
 def can_withdraw_application(user, application) -> bool:
+    """Its owner, once submitted, until the closing time. A draft has nothing to withdraw: the schema
+    gives every withdrawn application the reference it was submitted under."""
     from .models import ApplicationStatus
 
     return (_signed_in(user) and application.applicant_id == user.id
-            and application.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
+            and application.status == ApplicationStatus.SUBMITTED
             and application.call.is_accepting())
+
+
+def can_fill_application(user, application) -> bool:
+    """The application form pages belong to its owner alone: everyone else gets 404 there, staff too.
+    Whether it may still change is can_edit_application."""
+    return _signed_in(user) and application.applicant_id == user.id
+
+
+def can_view_application_answers(user, application) -> bool:
+    """Every answer as the applicant gave it, disability included: its owner and program staff.
+    Reviewers read applications through their review pages, which leave out what they must not see."""
+    return _signed_in(user) and (application.applicant_id == user.id or is_staff(user))
+
+
+def can_comment_on_application(user, application) -> bool:
+    """Internal comments (never shown to the applicant): program staff always; a reviewer assigned to the
+    application only when its call lets reviewers comment."""
+    if is_staff(user):
+        return True
+    return bool(application.call.reviewers_may_comment and assigned_review(user, application) is not None)
 
 
 def can_view_document(user, document) -> bool:
@@ -146,6 +195,9 @@ def get_or_404(model, object_id, predicate=None):
     """
     from .extensions import db
 
+    # Ids are 32-bit integers; a larger number in the address would overflow the database driver (a 500).
+    if isinstance(object_id, int) and not -(2**31) <= object_id < 2**31:
+        abort(404)
     obj = db.session.get(model, object_id)
     if obj is None or (predicate is not None and not predicate(current_user, obj)):
         abort(404)

@@ -36,7 +36,17 @@ def test_seed_demo_is_idempotent_and_prints_the_accounts(app):
         assert email in first.output
     assert "demo-pass-2026" in first.output
     with app.app_context():
-        assert db.session.scalar(select(db.func.count()).select_from(User)) == 11
+        from grants.models import Application, ApplicationStatus, Call, CallStatus
+
+        assert db.session.scalar(select(db.func.count()).select_from(User)) == 17
+        calls = {c.code: c for c in db.session.scalars(select(Call))}
+        assert calls["DZ26A"].status == CallStatus.OPEN and len(calls["DZ26A"].criteria) == 3
+        assert calls["DZ25B"].status in (CallStatus.CLOSED, CallStatus.REVIEWING, CallStatus.DECIDED)
+        statuses = sorted(a.status for a in db.session.scalars(
+            select(Application).where(Application.call_id == calls["DZ26A"].id)))
+        assert statuses == [ApplicationStatus.DRAFT] * 2 + [ApplicationStatus.SUBMITTED] * 3
+        assert all(a.reference and a.eligible for a in db.session.scalars(
+            select(Application).where(Application.status == ApplicationStatus.SUBMITTED)))
     client = app.test_client()
     assert client.post("/login", data={"email": "staff@example.org", "password": "demo-pass-2026"}).status_code == 302
 
