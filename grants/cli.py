@@ -1,4 +1,4 @@
-"""Flask commands: `flask --app grants create-user | seed-demo | mail send`."""
+"""Flask commands: `flask --app grants create-user | seed-demo | mail send | reviews remind`."""
 import time
 
 import click
@@ -9,6 +9,7 @@ from .extensions import db
 from .models import Role
 
 mail_cli = AppGroup("mail", help="Deliver the outbox.")
+reviews_cli = AppGroup("reviews", help="Peer review chores.")
 
 
 @click.command("create-user")
@@ -66,6 +67,21 @@ def send_mail_command(loop, interval):
         time.sleep(interval)
 
 
+@reviews_cli.command("remind")
+def remind_reviewers_command():
+    """Email reviewers whose reviews are due within 3 days or overdue (at most once a day each)."""
+    from .models import utcnow
+    from .reviews.reminders import remind_reviewers
+
+    queued = remind_reviewers(utcnow())
+    db.session.commit()
+    click.echo(f"queued {queued} reminder(s)")
+    if current_app.config.get("MAIL_SERVER"):
+        click.echo("The outbox sender delivers them (`flask mail send`).")
+    else:
+        click.echo("MAIL_SERVER is not set: the reminders wait in the outbox (see /outbox).")
+
+
 def register_commands(app):
-    for command in (create_user_command, seed_demo_command, mail_cli):
+    for command in (create_user_command, seed_demo_command, mail_cli, reviews_cli):
         app.cli.add_command(command)

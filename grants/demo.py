@@ -201,3 +201,14 @@ def seed_calls() -> None:
         for index, email in enumerate(applicants):
             _fill_application(find_user_by_email(email), call, PROFILES[index], submit=True)
         calls.close_call(_staff(), call)
+    seed_reviews()
+
+
+def seed_reviews() -> None:
+    """DZ25B, once closed: reviewers assigned, every review written (one harsh, one lenient), review phase on."""
+    from .calls import services as calls
+    from .reviews.demo import seed_reviews_demo
+
+    call = db.session.scalar(select(Call).where(Call.code == "DZ25B"))
+    if call is not None and call.status == CallStatus.CLOSED and seed_reviews_demo(call, _staff()):
+        calls.start_review(_staff(), call)

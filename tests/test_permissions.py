@@ -16,6 +16,7 @@ from grants.models import User
 
 from .fixtures.permissions import LOGIN, ROLES, STAFF, anonymous_only, everyone, only, signed_in
 from .fixtures.program import flag_duplicates, make_application, make_call
+from .fixtures.reviews import make_review
 
 # endpoint: (method, url values (names refer to objects made in `world`), expected status per role)
 MATRIX = {
@@ -95,6 +96,17 @@ def world(app, make_user):
             "place": submitted.place_id,
         }
     world["flag"] = flag_duplicates(app, application, draft)
+    world["reviewer"] = make_user("reviewer").id  # a reviewer other than the tested user
+    world["review"] = make_review(app, application, world["reviewer"], submit=False)
+    with app.app_context():  # a decision (approved, not released) on the world's application
+        from grants.models import Decision, Outcome
+
+        decision = Decision(call_id=call, application_id=application, outcome=Outcome.APPROVED,
+                            awarded_amount=1_000_000, proposed_outcome=Outcome.APPROVED, proposed_amount=1_000_000,
+                            rank=1)
+        db.session.add(decision)
+        db.session.commit()
+        world["decision"] = decision.id
     return world
 
 

@@ -11,7 +11,8 @@ def reviewer_queue(reviewer_id: int):
     """The reviewer's assignments, newest call first, with the application and call loaded in one query."""
     return db.session.scalars(
         select(Review).where(Review.reviewer_id == reviewer_id)
-        .options(joinedload(Review.application).joinedload(Application.call))
+        .options(joinedload(Review.application).joinedload(Application.call),
+                 joinedload(Review.application).joinedload(Application.sector))
         .order_by(Review.call_id.desc(), Review.due_at.asc().nulls_last(), Review.id)
     ).all()
 
