@@ -40,6 +40,8 @@ seed: migrate
 run: install translations seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+PYTEST_ARGS ?= -n auto
+
 test: install-dev translations
 	$(PY) -m pytest $(PYTEST_ARGS)
 
