@@ -1,7 +1,7 @@
 """Minha (منحة): grant and training programs for young entrepreneurs. create_app() builds the app."""
 import os
 
-from flask import Flask, g, request
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 

@@ -96,8 +96,11 @@ ANCHORS = {
 
 def seed_demo() -> list[tuple[str, list[str]]]:
     """Create whatever part of the demo program is missing; returns the demo accounts and their roles."""
+    from .decisions.demo import seed_decisions_demo
+
     accounts = seed_accounts()
     seed_calls()
+    seed_decisions_demo()
     return accounts
 
 
@@ -114,7 +117,7 @@ def _staff() -> User:
     return find_user_by_email("staff@example.org")
 
 
-def _make_call(code, title_ar, title_en, *, opens_in, closes_in) -> Call:
+def _make_call(code, title_ar, title_en, *, opens_in, closes_in, budget=60_000_000) -> Call:
     from .calls import services as calls
 
     now = utcnow().replace(microsecond=0)
@@ -124,7 +127,7 @@ def _make_call(code, title_ar, title_en, *, opens_in, closes_in) -> Call:
                        "مع تدريب على إدارة المشاريع ومتابعة لمدة ستة أشهر.",
         description_en="Small grants to start or grow a business, for young people aged 18 to 35 in Deir ez-Zor "
                        "governorate, with business training and six months of follow-up.",
-        opens_at=now + opens_in, closes_at=now + closes_in, budget=60_000_000, currency=Currency.SYP,
+        opens_at=now + opens_in, closes_at=now + closes_in, budget=budget, currency=Currency.SYP,
         min_award=500_000, max_award=5_000_000, reviewers_per_application=3, blind_review=False,
         reviewers_may_comment=True, min_age=18, max_age=35, accepts_idea=True, accepts_existing=True,
         max_documents=6,
@@ -196,7 +199,7 @@ def seed_calls() -> None:
         from .calls import services as calls
 
         call = _make_call("DZ25B", "منح دعم سبل العيش 2025", "Livelihood grants 2025",
-                          opens_in=timedelta(days=-60), closes_in=timedelta(minutes=5))
+                          opens_in=timedelta(days=-60), closes_in=timedelta(minutes=5), budget=15_000_000)
         applicants = [p[0] for p in DEMO_PEOPLE if p[0].startswith("applicant")] + [e for e, _ in EXTRA_APPLICANTS]
         for index, email in enumerate(applicants):
             _fill_application(find_user_by_email(email), call, PROFILES[index], submit=True)

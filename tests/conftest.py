@@ -70,6 +70,8 @@ def postgres_url():
         with server.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             connection.execute(text(f'CREATE DATABASE "{name}"'))
+            # A throwaway database: commits need not wait for the disk.
+            connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit TO off'))
     except OperationalError as error:
         _no_postgres(f"the server cannot be reached ({error.orig})")
     url = base.set(database=name).render_as_string(hide_password=False)
@@ -82,10 +84,14 @@ def postgres_url():
 
 def _reset_postgres(url: str, reference_rows: dict) -> None:
     """Back to the freshly migrated state: empty tables, then the migrations' reference rows again."""
+    # DELETE is much faster than TRUNCATE on tables this small; sequences restart as TRUNCATE would.
     engine = create_engine(url)
-    tables = [t.name for t in db.metadata.sorted_tables]
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+        for table in db.metadata.sorted_tables:
+            if "id" in table.c and table.c.id.autoincrement in (True, "auto") and table.c.id.primary_key:
+                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"))
         for table, rows in reference_rows.items():
             connection.execute(table.insert(), [dict(row) for row in rows])
             if "id" in table.c:

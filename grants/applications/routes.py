@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.routes import refuse
+from ..decisions.queries_applicant import released_decisions
 from ..errors import ActionRefused
 from ..extensions import db
 from ..models import Application, ApplicationStatus, CallStatus, Document, Gender, utcnow
@@ -352,6 +353,6 @@ def dashboard():
     rows = [(application, queries.timeline(application)) for application in applications]
     return render_template(
         "applications/dashboard.html", rows=rows, open_calls=queries.open_calls_not_applied(current_user, now),
-        language=_language(), now=now,
+        language=_language(), now=now, decisions=released_decisions(current_user),
         can_edit=lambda a: can_edit_application(current_user, a),
         can_withdraw=lambda a: can_withdraw_application(current_user, a))

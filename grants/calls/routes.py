@@ -1,5 +1,5 @@
 """Routes of the calls feature: public call pages, and the staff pages that create and run calls."""
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -50,8 +50,7 @@ def show(code):
     return render_template(
         "calls/show.html", call=call, accepting=call.is_accepting(now),
         opens_later=call.status == CallStatus.OPEN and now < call.opens_at,
-        days_left=queries.days_left(call, now),
-        can_start_application="applications.start" in current_app.view_functions)
+        days_left=queries.days_left(call, now))
 
 
 # --- staff: calls ---------------------------------------------------------------------------------
@@ -122,9 +121,7 @@ def detail(call_id):
     return render_template(
         "calls/detail.html", call=call, counts=queries.application_counts(call), next_step=NEXT_STEP.get(call.status),
         rubric_locked=services.rubric_locked(call), documents_locked=services.documents_locked(call),
-        audit=queries.call_audit(call), now=utcnow(),
-        applications_url=(url_for("screening.applications", call_id=call.id)
-                          if "screening.applications" in current_app.view_functions else None))
+        audit=queries.call_audit(call), now=utcnow())
 
 
 def _lifecycle(call_id, verb_name, success_message):

@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 from ..audit import record
 from ..errors import ActionRefused
 from ..extensions import db
+from ..mail.outbox import absolute_url, queue_email
 from ..models import (
     Application, Call, CallStatus, Decision, Disability, Gender, Group, Outcome, Response, SetAside, User, utcnow,
 )
 from . import selection
+from .conditions import AWARD_CONDITIONS
 from .messages import decision_message
 
 PROPOSAL_STATES = (CallStatus.REVIEWING, CallStatus.DECIDED)
@@ -177,6 +179,12 @@ def accept_award(applicant: User, decision: Decision, *, conditions_accepted: bo
     decision.response, decision.responded_at = Response.ACCEPTED, utcnow()
     db.session.flush()
     record(applicant, "decisions.accept", decision.application, amount=decision.awarded_amount)
+    application = decision.application
+    # About the application, not the decision: the release's progress counts only the decision emails.
+    queue_email("award_accepted", to=application.applicant, subject_object=application,
+                dedupe_key=f"award-accepted:{decision.id}", decision=decision, application=application,
+                call=application.call, conditions=AWARD_CONDITIONS,
+                url=absolute_url("decisions.mine", application_id=application.id))
 
 
 def decline_award(applicant: User, decision: Decision, *, reason: str = "") -> Decision | None:
@@ -189,12 +197,18 @@ def decline_award(applicant: User, decision: Decision, *, reason: str = "") -> D
 
 
 def _check_answerable(applicant: User, decision: Decision) -> None:
+    # Lock the decision and read it again: a double click, a retried request or two open tabs answer one after
+    # the other, and the second finds the first answer instead of overwriting it.
+    db.session.execute(select(Decision.id).where(Decision.id == decision.id).with_for_update())
+    db.session.refresh(decision)
     if decision.application.applicant_id != applicant.id:
         raise ActionRefused(_l("This award is not yours."))
     if decision.outcome != Outcome.APPROVED or decision.released_at is None:
         raise ActionRefused(_l("There is no award to answer."))
-    if decision.response != Response.PENDING:
-        raise ActionRefused(_l("You have already answered."))
+    if decision.response == Response.ACCEPTED:
+        raise ActionRefused(_l("You have already accepted this award."))
+    if decision.response == Response.DECLINED:
+        raise ActionRefused(_l("You have already declined this award."))
     if decision.response_deadline is not None and utcnow() > decision.response_deadline:
         raise ActionRefused(_l("The deadline to answer has passed. Please contact the program team."))
 

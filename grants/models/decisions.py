@@ -22,7 +22,7 @@ class FitPolicy(enum.StrEnum):
     def title(self):
         return {FitPolicy.STOP: _l("Stop at the first request that does not fit"),
                 FitPolicy.SKIP: _l("Skip to the next request that fits"),
-                FitPolicy.PARTIAL: _l("Offer a partial award when at least 80% of the request fits")}[self]
+                FitPolicy.PARTIAL: _l("Offer a partial award when at least 80 percent of the request fits")}[self]
 
 
 class Group(enum.StrEnum):

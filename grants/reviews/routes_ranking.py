@@ -1,28 +1,13 @@
 """Routes of the reviews feature (routes_ranking): the staff ranking of a call, its default and its exports."""
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from ..errors import ActionRefused
 from ..extensions import db
 from ..models import Call
 from ..permissions import can_manage_reviews, get_or_404, require
 from . import bp, ranking, ranking_export
-
-
-def _application_url():
-    """Builds links to the staff application page, when that page exists."""
-    if "screening.application" not in current_app.view_functions:
-        return lambda application_id: None
-
-    def build(application_id):
-        try:
-            return url_for("screening.application", application_id=application_id)
-        except BuildError:
-            return None
-
-    return build
 
 
 @bp.get("/staff/calls/<int:call_id>/ranking", endpoint="ranking")
@@ -34,7 +19,7 @@ def ranking_page(call_id):
     return render_template(
         "reviews/ranking/index.html", call=call, ranking=table, by=by, headers=ranking.table_headers(table),
         default_by=ranking.default_rank_by(call), score=ranking.score_text,
-        tie_rule=ranking.TIE_RULE, application_url=_application_url())
+        tie_rule=ranking.TIE_RULE)
 
 
 @bp.post("/staff/calls/<int:call_id>/ranking/default", endpoint="ranking_default")

@@ -5,7 +5,7 @@ Drafts belong to their applicants until submitted: the list only counts them and
 """
 from urllib.parse import parse_qsl
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -123,10 +123,6 @@ def _screened(application_id: int) -> Application:
     return application
 
 
-def _document_links() -> bool:
-    return "applications.document" in current_app.view_functions
-
-
 def _detail_page(application: Application, *, override_form=None, comment_form=None, batch_form=None,
                  flag_forms=None):
     flags = queries.flags_of(application)
@@ -147,7 +143,7 @@ def _detail_page(application: Application, *, override_form=None, comment_form=N
         flag_forms=flag_forms, override_form=override_form, batch_form=batch_form,
         comment_form=(comment_form or CommentForm(formdata=None, prefix="comment")) if may_comment else None,
         comments=queries.comments_of(application), audit=queries.audit_trail(application),
-        override_by=queries.override_by(application), document_links=_document_links(),
+        override_by=queries.override_by(application),
         reasons_key="en" if _locale_is_english() else "ar",
     )
 

@@ -7,6 +7,7 @@ import types
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from grants.applications.services import IncompleteApplication, missing_items, submit_application
@@ -128,7 +129,7 @@ def test_the_deadline_is_checked_to_the_second(app, make_user, call_id):
     with app.app_context():
         closes_at = db.session.get(Call, call_id).closes_at
     late = make_application(app, make_user().id, call_id)
-    with pytest.raises(ActionRefused, match="The call closed on"):
+    with force_locale("en"), pytest.raises(ActionRefused, match="The call closed on"):
         submit(app, late, now=closes_at)
     with pytest.raises(ActionRefused):
         submit(app, late, now=closes_at + timedelta(seconds=1))

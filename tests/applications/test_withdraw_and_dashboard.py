@@ -3,6 +3,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import event
 
 from grants.applications.queries import TIMELINE_STEPS, timeline
@@ -53,7 +54,7 @@ def test_withdraw_is_refused_after_the_closing_time(app, client, applicant, call
     assert load(app, application_id).status == ApplicationStatus.SUBMITTED
     with app.test_request_context():
         application = db.session.get(Application, application_id)
-        with pytest.raises(ActionRefused, match="can no longer be withdrawn"):
+        with force_locale("en"), pytest.raises(ActionRefused, match="can no longer be withdrawn"):
             withdraw_application(db.session.get(User, applicant.id), application)
 
 
@@ -71,7 +72,7 @@ def test_withdraw_to_the_second(rctx, make_user, call_id):
 def test_a_draft_is_not_withdrawn(rctx, make_user, call_id):
     account = make_user()
     application = db.session.get(Application, make_application(rctx, account.id, call_id))
-    with pytest.raises(ActionRefused, match="Only a submitted application"):
+    with force_locale("en"), pytest.raises(ActionRefused, match="Only a submitted application"):
         withdraw_application(db.session.get(User, account.id), application)
 
 

@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from grants.calls import services
 from grants.errors import ActionRefused
@@ -144,7 +145,7 @@ def test_a_locked_rubric_refuses_every_change(rctx):
                     lambda: services.update_criterion(None, criterion, **values),
                     lambda: services.delete_criterion(None, criterion),
                     lambda: services.move_criterion(None, criterion, "down")):
-        with pytest.raises(ActionRefused, match="rubric cannot change"):
+        with force_locale("en"), pytest.raises(ActionRefused, match="rubric cannot change"):
             attempt()
     assert db.session.query(Criterion).filter_by(call_id=call.id).count() == 3
 
