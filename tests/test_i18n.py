@@ -70,9 +70,20 @@ def test_every_message_is_translated_into_arabic_with_the_same_placeholders():
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if not all(strings) or message.fuzzy:
             missing.append(ids[0])
-        elif any(set(PLACEHOLDER.findall(s)) != set(PLACEHOLDER.findall(ids[0])) for s in strings):
+        elif not _same_placeholders(ids, strings):
             mismatched.append(ids[0])
     assert missing == [] and mismatched == []
+
+
+def _same_placeholders(ids, strings) -> bool:
+    """Every translation keeps the msgid's placeholders. Arabic's zero, one and two plural forms may
+    spell the number out («طلب واحد», «طلبان») and so leave the count out, but add nothing."""
+    expected = set(PLACEHOLDER.findall(ids[-1]))
+    for index, text in enumerate(strings):
+        found = set(PLACEHOLDER.findall(text))
+        if found != expected and not (len(ids) > 1 and index <= 2 and found <= expected):
+            return False
+    return True
 
 
 def test_the_catalogue_holds_every_string_in_the_code(tmp_path):
