@@ -164,28 +164,18 @@ def test_a_call_not_yet_open_says_when_it_opens(app, client):
     assert "This call opens on" in page and "/apply" not in page
 
 
-def _ensure_apply_endpoint(app):
-    if "applications.start" not in app.view_functions:
-        app.add_url_rule("/calls/<code>/apply", endpoint="applications.start", view_func=lambda code: "",
-                         methods=["POST"])
-
-
 def test_the_apply_button_posts_to_the_applications_feature(app, client):
-    _ensure_apply_endpoint(app)
     make_call(app, code="APPLY1")
     page = client.get("/calls/APPLY1", headers=EN).get_data(as_text=True)
     assert re.search(r'<form method="post" action="/calls/APPLY1/apply"', page)
     assert 'name="csrf_token"' in page
 
 
-def test_no_apply_button_while_the_applications_feature_is_missing(app, client):
-    _ensure_apply_endpoint(app)
-    make_call(app, code="APPLY2")
-    view = app.view_functions.pop("applications.start")
-    try:
-        page = client.get("/calls/APPLY2", headers=EN).get_data(as_text=True)
-    finally:
-        app.view_functions["applications.start"] = view
+def test_no_apply_button_once_the_call_has_closed(app, client):
+    from datetime import timedelta
+
+    make_call(app, code="APPLY2", opens_in=timedelta(days=-10), closes_in=timedelta(seconds=-1))
+    page = client.get("/calls/APPLY2", headers=EN).get_data(as_text=True)
     assert "/calls/APPLY2/apply" not in page
 
 
