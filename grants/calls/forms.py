@@ -220,6 +220,31 @@ class CriterionForm(FlaskForm):
                     message=_l("Enter a weight greater than zero (at most 999)."))])
     threshold = DecimalField(_l("Minimum threshold (optional)"), places=None, validators=[Optional(), finite])
     allows_not_applicable = BooleanField(_l("Reviewers may answer “not applicable”"))
+    # Written anchors: what each score means, one line per level from the lowest up.
+    anchors_ar = TextAreaField(_l("What each score means, in Arabic"), filters=[_strip],
+                               validators=[Optional(), Length(max=5000)])
+    anchors_en = TextAreaField(_l("What each score means, in English"), filters=[_strip],
+                               validators=[Optional(), Length(max=5000)])
+
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, obj=obj, **kwargs)
+        if obj is not None and obj.anchors and not self.is_submitted():
+            levels = range(obj.min_score, obj.max_score + 1)
+            for language in ("ar", "en"):
+                getattr(self, f"anchors_{language}").data = "\n".join(
+                    obj.anchors.get(str(level), {}).get(language, "") for level in levels).rstrip("\n")
+
+    def _anchor_lines(self, language) -> list[str]:
+        return [line.strip() for line in (getattr(self, f"anchors_{language}").data or "").splitlines()]
+
+    def _check_anchor_count(self, field):
+        if self.min_score.data is None or self.max_score.data is None:
+            return
+        levels = self.max_score.data - self.min_score.data + 1
+        if len([line for line in (field.data or "").splitlines()]) > levels:
+            raise ValidationError(_l("Write at most one line per score: %(count)d lines.", count=levels))
+
+    validate_anchors_ar = validate_anchors_en = _check_anchor_count
 
     def validate_max_score(self, field):
         if field.data is not None and self.min_score.data is not None and field.data <= self.min_score.data:
@@ -243,7 +268,19 @@ class CriterionForm(FlaskForm):
         return dict(name_ar=self.name_ar.data, name_en=self.name_en.data,
                     guidance_ar=self.guidance_ar.data or "", guidance_en=self.guidance_en.data or "",
                     min_score=self.min_score.data, max_score=self.max_score.data, weight=self.weight.data,
-                    threshold=self.threshold.data, allows_not_applicable=bool(self.allows_not_applicable.data))
+                    threshold=self.threshold.data, allows_not_applicable=bool(self.allows_not_applicable.data),
+                    anchors=self.anchors())
+
+    def anchors(self) -> dict:
+        """{"<score>": {"ar": ..., "en": ...}} from the two textareas, lowest score first."""
+        arabic, english = self._anchor_lines("ar"), self._anchor_lines("en")
+        anchors = {}
+        for offset in range(max(len(arabic), len(english))):
+            text = {"ar": arabic[offset] if offset < len(arabic) else "",
+                    "en": english[offset] if offset < len(english) else ""}
+            if any(text.values()):
+                anchors[str(self.min_score.data + offset)] = text
+        return anchors
 
 
 # --- required documents --------------------------------------------------------------------------

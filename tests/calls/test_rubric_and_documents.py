@@ -194,3 +194,20 @@ def test_lowering_the_document_limit_below_the_required_documents_is_refused(rct
     with pytest.raises(ActionRefused) as refusal:
         services.update_call(None, call, **{**values, "max_documents": 1})
     assert refusal.value.field == "max_documents"
+
+
+def test_staff_write_what_each_score_means(app, client, staff):
+    call_id = make_call(app, status=CallStatus.DRAFT)
+    with app.app_context():
+        criterion_id = db.session.get(Call, call_id).criteria[0].id
+    response = client.post(f"/staff/criteria/{criterion_id}", data=criterion_form(
+        min_score="1", max_score="3", anchors_ar="ضعيف\nمقبول\nممتاز", anchors_en="Weak\n\nExcellent"))
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Criterion, criterion_id).anchors == {
+            "1": {"ar": "ضعيف", "en": "Weak"}, "2": {"ar": "مقبول", "en": ""}, "3": {"ar": "ممتاز", "en": "Excellent"}}
+    page = client.get(f"/staff/criteria/{criterion_id}").get_data(as_text=True)
+    assert "ضعيف\nمقبول\nممتاز</textarea>" in page
+    too_many = client.post(f"/staff/criteria/{criterion_id}", data=criterion_form(
+        min_score="1", max_score="3", anchors_en="a\nb\nc\nd"))
+    assert error_beside(too_many, "anchors_en")
