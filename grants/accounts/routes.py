@@ -1,6 +1,4 @@
 """Account pages: thin views that validate a form, call one service verb, commit and redirect."""
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -9,27 +7,9 @@ from ..errors import ActionRefused
 from ..extensions import db, limiter
 from ..i18n import LANGUAGE_COOKIE
 from ..permissions import public, require, signed_in
+from ..views import refuse, safe_next
 from . import bp, services
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm
-
-
-def safe_next(target: str | None, default: str = "main.index") -> str:
-    """Only a path on this site: never another host, never a scheme, never a protocol-relative URL."""
-    if target:
-        parts = urlsplit(target)
-        if (not parts.scheme and not parts.netloc and target.startswith("/")
-                and not target.startswith("//") and "\\" not in target):
-            return target
-    return url_for(default)
-
-
-def refuse(form, refusal: ActionRefused) -> None:
-    """Show a service's refusal beside the field it concerns, or at the top of the form."""
-    field = getattr(form, refusal.field, None) if refusal.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(refusal.message)]
-    else:
-        form.form_errors.append(str(refusal.message))
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..accounts import services
 from ..accounts.forms import InviteForm, RolesForm
-from ..accounts.routes import refuse
+from ..views import refuse, run_verb
 from ..errors import ActionRefused
 from ..extensions import db
 from ..models import Role, User
@@ -89,14 +89,7 @@ def resend_invitation(user_id):
 
 def _change_activation(user_id, verb, success_message):
     person = db.get_or_404(User, user_id)
-    try:
-        verb(current_user, person)
-    except ActionRefused as refusal:
-        flash(refusal.message, "error")
-    else:
-        db.session.commit()
-        flash(success_message, "success")
-    return redirect(url_for(".user", user_id=person.id))
+    return run_verb(lambda: verb(current_user, person), success_message, url_for(".user", user_id=person.id))
 
 
 @bp.get("/audit")

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.routes import refuse
+from ..views import refuse
 from ..decisions.queries_applicant import released_decisions
 from ..errors import ActionRefused
 from ..extensions import db

@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..accounts.routes import refuse
+from ..views import refuse, run_verb
 from ..errors import ActionRefused
 from ..extensions import db
 from ..models import Call, CallStatus, Criterion, Place, PlaceKind, RequiredDocument, Sector, utcnow
@@ -210,7 +210,7 @@ def edit_criterion(criterion_id):
 def delete_criterion(criterion_id):
     criterion = get_or_404(Criterion, criterion_id)
     call_id = criterion.call_id
-    return _item_action(lambda: services.delete_criterion(current_user, criterion), _("The criterion is deleted."),
+    return run_verb(lambda: services.delete_criterion(current_user, criterion), _("The criterion is deleted."),
                         url_for(".criteria", call_id=call_id))
 
 
@@ -219,7 +219,7 @@ def delete_criterion(criterion_id):
 def move_criterion(criterion_id):
     criterion = get_or_404(Criterion, criterion_id)
     direction = _direction()
-    return _item_action(lambda: services.move_criterion(current_user, criterion, direction), None,
+    return run_verb(lambda: services.move_criterion(current_user, criterion, direction), None,
                         url_for(".criteria", call_id=criterion.call_id))
 
 
@@ -228,19 +228,6 @@ def _direction() -> str:
     if direction not in ("up", "down"):
         abort(400)
     return direction
-
-
-def _item_action(action, success_message, back):
-    try:
-        action()
-    except ActionRefused as refusal:
-        db.session.rollback()
-        flash(refusal.message, "error")
-    else:
-        db.session.commit()
-        if success_message:
-            flash(success_message, "success")
-    return redirect(back)
 
 
 # --- staff: required documents --------------------------------------------------------------------
@@ -285,7 +272,7 @@ def edit_document(document_id):
 def delete_document(document_id):
     document = get_or_404(RequiredDocument, document_id)
     call_id = document.call_id
-    return _item_action(lambda: services.delete_required_document(current_user, document),
+    return run_verb(lambda: services.delete_required_document(current_user, document),
                         _("The document is removed from the call."), url_for(".documents", call_id=call_id))
 
 
@@ -294,7 +281,7 @@ def delete_document(document_id):
 def move_document(document_id):
     document = get_or_404(RequiredDocument, document_id)
     direction = _direction()
-    return _item_action(lambda: services.move_required_document(current_user, document, direction), None,
+    return run_verb(lambda: services.move_required_document(current_user, document, direction), None,
                         url_for(".documents", call_id=document.call_id))
 
 

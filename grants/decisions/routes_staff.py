@@ -8,6 +8,7 @@ from ..errors import ActionRefused
 from ..extensions import db
 from ..models import Call, Decision, Group, Outcome
 from ..permissions import can_decide, get_or_404, require
+from ..views import refuse, run_verb
 from . import bp, queries, services, services_staff
 from .forms import (
     LANGUAGE_LABELS, LOCALES, ChangeDecisionForm, DecisionSettingsForm, DecisionTemplatesForm, GroupMessageForm,
@@ -17,41 +18,10 @@ from .messages import render_decision, template_text
 from .selection import GENERAL
 
 
-def _field_named(form, name):
-    """The field called `name` anywhere in the form, rows of a FieldList included (set_asides-1-group)."""
-    for field in form:
-        if field.name == name:
-            return field
-        if field.type == "FieldList":
-            for entry in field:
-                for sub in entry.form if hasattr(entry, "form") else ():
-                    if sub.name == name:
-                        return sub
-    return None
-
-
 def _refused(form, refusal: ActionRefused) -> None:
     """Undo whatever the refused verb touched, then show its message beside the field (or above the form)."""
     db.session.rollback()
-    target = _field_named(form, refusal.field) if refusal.field else None
-    if target is not None and target.type != "FieldList":
-        target.errors = list(target.errors) + [str(refusal.message)]
-    else:
-        form.form_errors.append(str(refusal.message))
-
-
-def _act(action, success_message, back):
-    """A button that runs one verb: commit and say so, or roll back and show the refusal."""
-    try:
-        action()
-    except ActionRefused as refusal:
-        db.session.rollback()
-        flash(refusal.message, "error")
-    else:
-        db.session.commit()
-        if success_message:
-            flash(success_message, "success")
-    return redirect(back)
+    refuse(form, refusal)
 
 
 def _locale() -> str:
@@ -111,7 +81,7 @@ def _funded_from_title(value):
 @require(can_decide)
 def generate(call_id):
     call = get_or_404(Call, call_id)
-    return _act(lambda: services.generate_proposal(current_user, call),
+    return run_verb(lambda: services.generate_proposal(current_user, call),
                 _("The funding proposal is ready. Check it, change what needs changing, then release it."),
                 url_for(".proposal", call_id=call.id))
 
@@ -120,7 +90,7 @@ def generate(call_id):
 @require(can_decide)
 def promote(decision_id):
     decision = get_or_404(Decision, decision_id)
-    return _act(lambda: services.promote(current_user, decision),
+    return run_verb(lambda: services.promote(current_user, decision),
                 _("The application is approved from the waiting list and its applicant is emailed."),
                 url_for(".proposal", call_id=decision.call_id))
 

@@ -5,7 +5,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.routes import refuse
+from ..views import refuse
 from ..errors import ActionRefused
 from ..extensions import db
 from ..formatting import to_program_time

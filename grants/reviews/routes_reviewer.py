@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..accounts.routes import refuse
+from ..views import refuse
 from ..errors import ActionRefused
 from ..extensions import db
 from ..models import ConflictKind, Recommendation, Review, ReviewStatus, utcnow

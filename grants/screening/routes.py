@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from ..accounts.routes import refuse
+from ..views import refuse
 from ..errors import ActionRefused
 from ..extensions import db
 from ..models import (

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from grants.accounts.routes import safe_next
+from grants.views import safe_next
 from grants.extensions import db
 from grants.models import LoginAttempt, User
 
