@@ -76,16 +76,9 @@ class WholeNumberField(Field):
         self.data = int(raw)
 
 
-class ChoiceField(wtforms.SelectField):
-    """A drop-down whose empty first option means "not answered yet"."""
-
-    def __init__(self, label=None, validators=None, coerce=str, placeholder=_l("Choose…"), **kwargs):
-        super().__init__(label, validators, coerce=_optional(coerce), **kwargs)
-        self.placeholder = placeholder
-
-    def iter_choices(self):
-        yield ("", self.placeholder, self.data is None, {})
-        yield from super().iter_choices()
+class _MayBeUnanswered:
+    """For drop-downs and radio buttons in drafts: None means "not answered yet"; any other value must be
+    one of the offered choices, and a value that does not convert is an error beside the field, not a 500."""
 
     def process_formdata(self, valuelist):
         if not valuelist:
@@ -99,10 +92,23 @@ class ChoiceField(wtforms.SelectField):
     def pre_validate(self, form):
         if self.data is None:
             return
-        for _, _, match, *_ in super().iter_choices():
+        # The offered choices only, never the "Choose…" placeholder a drop-down adds.
+        for _, _, match, *_ in wtforms.SelectField.iter_choices(self):
             if match:
                 return
         raise ValidationError(_l("Choose one of the options."))
+
+
+class ChoiceField(_MayBeUnanswered, wtforms.SelectField):
+    """A drop-down whose empty first option means "not answered yet"."""
+
+    def __init__(self, label=None, validators=None, coerce=str, placeholder=_l("Choose…"), **kwargs):
+        super().__init__(label, validators, coerce=_optional(coerce), **kwargs)
+        self.placeholder = placeholder
+
+    def iter_choices(self):
+        yield ("", self.placeholder, self.data is None, {})
+        yield from super().iter_choices()
 
 
 class GroupedSelect(Select):
@@ -129,28 +135,11 @@ class GroupedChoiceField(ChoiceField):
         return wtforms.SelectField.iter_choices(self)
 
 
-class RadioField(wtforms.RadioField):
+class RadioField(_MayBeUnanswered, wtforms.RadioField):
     """Radio buttons that may be left unanswered while drafting (named RadioField for the field() macro)."""
 
     def __init__(self, label=None, validators=None, coerce=str, **kwargs):
         super().__init__(label, [Optional()] + list(validators or []), coerce=_optional(coerce), **kwargs)
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        try:
-            self.data = self.coerce(valuelist[0])
-        except (ValueError, TypeError, KeyError) as error:
-            self.data = None
-            raise ValueError(_l("Choose one of the options.")) from error
-
-    def pre_validate(self, form):
-        if self.data is None:
-            return
-        for _, _, match, *_ in self.iter_choices():
-            if match:
-                return
-        raise ValidationError(_l("Choose one of the options."))
 
 
 class BirthDateField(DateField):
