@@ -40,6 +40,12 @@ def refuse(form, refusal: ActionRefused) -> None:
         form.form_errors.append(str(refusal.message))
 
 
+def undo_and_refuse(form, refusal: ActionRefused) -> None:
+    """Undo whatever the refused verb already changed, then show its message on the form."""
+    db.session.rollback()
+    refuse(form, refusal)
+
+
 def run_verb(action, success_message, back):
     """A button that runs one verb: commit and say so, or roll back and show the refusal; then go `back`."""
     try:

@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..views import refuse, run_verb
+from ..views import run_verb, undo_and_refuse
 from ..errors import ActionRefused
 from ..extensions import db
 from ..models import Call, CallStatus, Criterion, Place, PlaceKind, RequiredDocument, Sector, utcnow
@@ -22,12 +22,6 @@ NEXT_STEP = {
     CallStatus.REVIEWING: "mark_decided",
     CallStatus.DECIDED: "archive",
 }
-
-
-def _refused(form, refusal: ActionRefused) -> None:
-    """Undo whatever the refused verb touched, then show its message beside the field."""
-    db.session.rollback()
-    refuse(form, refusal)
 
 
 # --- public pages ---------------------------------------------------------------------------------
@@ -82,7 +76,7 @@ def new():
         try:
             call = services.create_call(current_user, **form.values())
         except ActionRefused as refusal:
-            _refused(form, refusal)
+            undo_and_refuse(form, refusal)
         else:
             db.session.commit()
             flash(_("The call %(code)s is saved as a draft. Add its rubric and documents, then open it.",
@@ -106,7 +100,7 @@ def edit(call_id):
         try:
             services.update_call(current_user, call, **form.values())
         except ActionRefused as refusal:
-            _refused(form, refusal)
+            undo_and_refuse(form, refusal)
         else:
             db.session.commit()
             flash(_("The call is saved."), "success")
@@ -178,7 +172,7 @@ def criteria(call_id):
         try:
             services.add_criterion(current_user, call, **form.values())
         except ActionRefused as refusal:
-            _refused(form, refusal)
+            undo_and_refuse(form, refusal)
         else:
             db.session.commit()
             flash(_("The criterion is added."), "success")
@@ -196,7 +190,7 @@ def edit_criterion(criterion_id):
         try:
             services.update_criterion(current_user, criterion, **form.values())
         except ActionRefused as refusal:
-            _refused(form, refusal)
+            undo_and_refuse(form, refusal)
         else:
             db.session.commit()
             flash(_("The criterion is saved."), "success")
@@ -241,7 +235,7 @@ def documents(call_id):
         try:
             services.add_required_document(current_user, call, **form.values())
         except ActionRefused as refusal:
-            _refused(form, refusal)
+            undo_and_refuse(form, refusal)
         else:
             db.session.commit()
             flash(_("The document is added."), "success")
@@ -258,7 +252,7 @@ def edit_document(document_id):
         try:
             services.update_required_document(current_user, document, **form.values())
         except ActionRefused as refusal:
-            _refused(form, refusal)
+            undo_and_refuse(form, refusal)
         else:
             db.session.commit()
             flash(_("The document is saved."), "success")
@@ -300,7 +294,7 @@ def places():
             place = services.add_place(current_user, kind=form.kind.data, parent_id=form.parent(),
                                        name_ar=form.name_ar.data, name_en=form.name_en.data)
         except ActionRefused as refusal:
-            _refused(form, refusal)
+            undo_and_refuse(form, refusal)
         else:
             db.session.commit()
             flash(_("%(name)s is added.", name=place.name), "success")
@@ -318,7 +312,7 @@ def edit_place(place_id):
             services.update_place(current_user, place, name_ar=form.name_ar.data, name_en=form.name_en.data,
                                   active=bool(form.active.data))
         except ActionRefused as refusal:
-            _refused(form, refusal)
+            undo_and_refuse(form, refusal)
         else:
             db.session.commit()
             flash(_("The place is saved."), "success")
@@ -335,7 +329,7 @@ def sectors():
             sector = services.add_sector(current_user, code=form.code.data, name_ar=form.name_ar.data,
                                          name_en=form.name_en.data)
         except ActionRefused as refusal:
-            _refused(form, refusal)
+            undo_and_refuse(form, refusal)
         else:
             db.session.commit()
             flash(_("%(name)s is added.", name=sector.name), "success")
@@ -353,7 +347,7 @@ def edit_sector(sector_id):
             services.update_sector(current_user, sector, name_ar=form.name_ar.data, name_en=form.name_en.data,
                                    active=bool(form.active.data))
         except ActionRefused as refusal:
-            _refused(form, refusal)
+            undo_and_refuse(form, refusal)
         else:
             db.session.commit()
             flash(_("The sector is saved."), "success")

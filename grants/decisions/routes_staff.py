@@ -8,7 +8,7 @@ from ..errors import ActionRefused
 from ..extensions import db
 from ..models import Call, Decision, Group, Outcome
 from ..permissions import can_decide, get_or_404, require
-from ..views import refuse, run_verb
+from ..views import run_verb, undo_and_refuse
 from . import bp, queries, services, services_staff
 from .forms import (
     LANGUAGE_LABELS, LOCALES, ChangeDecisionForm, DecisionSettingsForm, DecisionTemplatesForm, GroupMessageForm,
@@ -16,12 +16,6 @@ from .forms import (
 )
 from .messages import render_decision, template_text
 from .selection import GENERAL
-
-
-def _refused(form, refusal: ActionRefused) -> None:
-    """Undo whatever the refused verb touched, then show its message beside the field (or above the form)."""
-    db.session.rollback()
-    refuse(form, refusal)
 
 
 def _locale() -> str:
@@ -41,7 +35,7 @@ def settings(call_id):
         try:
             services_staff.save_settings(current_user, call, **form.values())
         except ActionRefused as refusal:
-            _refused(form, refusal)
+            undo_and_refuse(form, refusal)
         else:
             db.session.commit()
             flash(_("The decision settings are saved. Generate the proposal again to apply them."), "success")
@@ -110,7 +104,7 @@ def change(decision_id):
                                      amount=form.amount.data, reason=form.reason.data,
                                      feedback_ar=form.feedback_ar.data or "", feedback_en=form.feedback_en.data or "")
         except ActionRefused as refusal:
-            _refused(form, refusal)
+            undo_and_refuse(form, refusal)
         else:
             db.session.commit()
             flash(_("The decision on %(reference)s is changed.", reference=decision.application.reference),
@@ -140,7 +134,7 @@ def templates(call_id):
         try:
             changed = services_staff.save_templates(current_user, call, form.texts())
         except ActionRefused as refusal:
-            _refused(form, refusal)
+            undo_and_refuse(form, refusal)
         else:
             db.session.commit()
             flash(_("The decision emails are saved.") if changed else _("Nothing was changed."), "success")
@@ -250,7 +244,7 @@ def group_message(call_id):
         try:
             message = services_staff.send_group_message(current_user, call, audience, **form.texts())
         except ActionRefused as refusal:
-            _refused(form, refusal)
+            undo_and_refuse(form, refusal)
         else:
             db.session.commit()
             flash(_("The message is queued for %(count)s applicants.", count=message.recipients), "success")
