@@ -83,9 +83,10 @@ def _register_blueprints(app):
     from .main import bp as main_bp
     from .reviews import bp as reviews_bp
     from .screening import bp as screening_bp
+    from .training import bp as training_bp
 
     for blueprint in (main_bp, accounts_bp, admin_bp, mail_bp, calls_bp, applications_bp, screening_bp, reviews_bp,
-                      decisions_bp):
+                      decisions_bp, training_bp):
         app.register_blueprint(blueprint)
 
 

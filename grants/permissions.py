@@ -169,6 +169,28 @@ def can_view_document(user, document) -> bool:
     return sees_identity(user, document.application)
 
 
+# Training: staff run courses, sessions, attendance and certificates.
+can_manage_training = is_staff
+
+
+def can_view_course(user, course) -> bool:
+    """Staff; anyone with an enrolment in it (also after leaving); otherwise only an open course the user may join."""
+    if is_staff(user):
+        return True
+    if not _signed_in(user):
+        return False
+    from .training import queries
+
+    if queries.enrolment_of(user.id, course.id) is not None:
+        return True
+    return course.enrolment_open and queries.is_eligible(user, course)
+
+
+def can_view_enrolment(user, enrolment) -> bool:
+    """An enrolment, its attendance and its certificate: the person enrolled and program staff."""
+    return _signed_in(user) and (enrolment.user_id == user.id or is_staff(user))
+
+
 def can_change_roles(user, target) -> bool:
     # An admin cannot take away their own admin role or deactivate themselves: the program
     # must never be left without anyone who can administer it.

@@ -35,19 +35,21 @@ def queue_email(
     locale: str | None = None,
     subject_object=None,
     dedupe_key: str | None = None,
+    attachments: list[dict] | None = None,
     **context,
 ) -> OutboxMessage | None:
     """Queue one email to `to` (a User, or an email address) inside the caller's transaction.
 
     The first line of the text template is the subject. With a dedupe_key a second call
-    for the same key queues nothing and returns None: the message exists already.
+    for the same key queues nothing and returns None: the message exists already. `attachments` are
+    small text files, [{"filename", "content_type", "content"}], stored with the message.
     """
     if dedupe_key is not None and _already_queued(dedupe_key):
         return None
     locale = locale or getattr(to, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
     subject, text, html = render_email(template, locale, recipient=to, **context)
     return queue_message(template, to=to, locale=locale, subject=subject, text=text, html=html,
-                         subject_object=subject_object, dedupe_key=dedupe_key)
+                         subject_object=subject_object, dedupe_key=dedupe_key, attachments=attachments)
 
 
 def _already_queued(dedupe_key: str) -> bool:
@@ -55,7 +57,8 @@ def _already_queued(dedupe_key: str) -> bool:
 
 
 def queue_message(template: str, *, to, locale: str, subject: str, text: str, html: str | None,
-                  subject_object=None, dedupe_key: str | None = None) -> OutboxMessage | None:
+                  subject_object=None, dedupe_key: str | None = None,
+                  attachments: list[dict] | None = None) -> OutboxMessage | None:
     """Queue an already written message (staff-edited texts); same guarantees as queue_email."""
     if dedupe_key is not None and _already_queued(dedupe_key):
         return None
@@ -71,6 +74,7 @@ def queue_message(template: str, *, to, locale: str, subject: str, text: str, ht
         subject_type=type(subject_object).__tablename__ if subject_object is not None else None,
         subject_id=getattr(subject_object, "id", None),
         dedupe_key=dedupe_key,
+        attachments=attachments or None,
     )
     db.session.add(message)
     db.session.flush()

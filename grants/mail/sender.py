@@ -84,6 +84,9 @@ def _as_flask_mail(message: OutboxMessage) -> Message:
         sender=sender,
         charset="utf-8",
     )
+    for attachment in message.attachments or ():
+        # As bytes: Flask-Mail writes a str attachment through unicode-escape, mangling any Arabic in it.
+        mail_message.attach(attachment["filename"], attachment["content_type"], attachment["content"].encode())
     # Fixed per outbox row, so a message re-sent after a crash is recognisably the same one.
     mail_message.msgId = f"<outbox-{message.id}-{message.created_at:%Y%m%d%H%M%S}@{domain}>"
     return mail_message

@@ -15,6 +15,9 @@ from .reviews import (
     Conflict, ConflictKind, Recommendation, Review, ReviewerProfile, ReviewRevision, ReviewStatus, Score,
     reviewer_sectors,
 )
+from .training import (
+    Attendance, Audience, Certificate, Course, CourseCall, CourseSession, Enrolment, EnrolmentStatus, Topic,
+)
 from .types import utcnow
 
 __all__ = [
@@ -26,4 +29,6 @@ __all__ = [
     "Conflict", "ConflictKind", "Recommendation", "Review", "ReviewerProfile", "ReviewRevision", "ReviewStatus",
     "Score", "reviewer_sectors",
     "Decision", "DecisionTemplate", "FitPolicy", "Group", "GroupMessage", "Outcome", "Response", "SetAside",
+    "Attendance", "Audience", "Certificate", "Course", "CourseCall", "CourseSession", "Enrolment", "EnrolmentStatus",
+    "Topic",
 ]

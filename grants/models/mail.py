@@ -51,6 +51,8 @@ class OutboxMessage(db.Model):
     subject_id: Mapped[int | None]
     # Callers that must never queue the same message twice (a decision, a reminder) pass a key.
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+    # Small text attachments (a calendar file): [{"filename", "content_type", "content"}].
+    attachments: Mapped[list | None] = mapped_column(sa.JSON)
 
     status: Mapped[MessageStatus] = mapped_column(
         str_enum(MessageStatus, "message_status"), default=MessageStatus.QUEUED
