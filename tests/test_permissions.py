@@ -107,7 +107,37 @@ def world(app, make_user):
         db.session.add(decision)
         db.session.commit()
         world["decision"] = decision.id
+    world.update(_training_world(app, world))
     return world
+
+
+def _training_world(app, world):
+    """A course for the world's call with one session under way and one to come; the target is enrolled and
+    holds a certificate (rows written directly: the world is about who may open what, not how it got there)."""
+    from datetime import timedelta
+
+    from grants.models import Certificate, Course, CourseCall, CourseSession, Enrolment, EnrolmentStatus, utcnow
+
+    with app.app_context():
+        now = utcnow().replace(microsecond=0)
+        course = Course(title_ar="إدارة الحسابات", title_en="Bookkeeping", capacity=5, seats_taken=1,
+                        enrolment_open=True)
+        course.sessions = [CourseSession(starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=2)),
+                           CourseSession(starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=2, hours=3))]
+        course.call_links = [CourseCall(call_id=world["call"])]
+        db.session.add(course)
+        db.session.flush()
+        enrolment = Enrolment(course_id=course.id, user_id=world["target"], status=EnrolmentStatus.ENROLLED,
+                              enrolled_at=now)
+        db.session.add(enrolment)
+        db.session.flush()
+        certificate = Certificate(number="CT-2026-ABCD-EFGH", enrolment_id=enrolment.id, holder_name="أحمد الخلف",
+                                  course_title_ar=course.title_ar, course_title_en=course.title_en,
+                                  first_session_on=now, last_session_on=now, hours=3)
+        db.session.add(certificate)
+        db.session.commit()
+        return {"course": course.id, "session": course.sessions[0].id, "enrolment": enrolment.id,
+                "certificate": certificate.id, "certificate_number": certificate.number}
 
 
 @pytest.mark.parametrize("role", ROLES)
