@@ -179,6 +179,9 @@ def accept_award(applicant: User, decision: Decision, *, conditions_accepted: bo
     decision.response, decision.responded_at = Response.ACCEPTED, utcnow()
     db.session.flush()
     record(applicant, "decisions.accept", decision.application, amount=decision.awarded_amount)
+    from ..disbursements.services import create_grant
+
+    create_grant(decision)
     application = decision.application
     # About the application, not the decision: the release's progress counts only the decision emails.
     queue_email("award_accepted", to=application.applicant, subject_object=application,

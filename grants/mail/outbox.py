@@ -42,7 +42,8 @@ def queue_email(
 
     The first line of the text template is the subject. With a dedupe_key a second call
     for the same key queues nothing and returns None: the message exists already. `attachments` are
-    small text files, [{"filename", "content_type", "content"}], stored with the message.
+    files: small text kept with the message, {"filename", "content_type", "content"}, or a stored
+    file, {"filename", "content_type", "storage_key"}, read when the message is sent.
     """
     if dedupe_key is not None and _already_queued(dedupe_key):
         return None

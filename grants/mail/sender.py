@@ -85,11 +85,22 @@ def _as_flask_mail(message: OutboxMessage) -> Message:
         charset="utf-8",
     )
     for attachment in message.attachments or ():
-        # As bytes: Flask-Mail writes a str attachment through unicode-escape, mangling any Arabic in it.
-        mail_message.attach(attachment["filename"], attachment["content_type"], attachment["content"].encode())
+        mail_message.attach(attachment["filename"], attachment["content_type"], _attachment_bytes(attachment))
     # Fixed per outbox row, so a message re-sent after a crash is recognisably the same one.
     mail_message.msgId = f"<outbox-{message.id}-{message.created_at:%Y%m%d%H%M%S}@{domain}>"
     return mail_message
+
+
+def _attachment_bytes(attachment: dict) -> bytes:
+    """A stored file (a letter PDF) by its storage key, or small text kept in the row (a calendar).
+
+    Always bytes: Flask-Mail writes a str attachment through unicode-escape, mangling any Arabic in it.
+    """
+    if "storage_key" in attachment:
+        from ..storage import storage
+
+        return storage().read(attachment["storage_key"])
+    return attachment["content"].encode()
 
 
 def _mark_failed(message: OutboxMessage, error: Exception) -> None:

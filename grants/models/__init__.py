@@ -10,6 +10,7 @@ from .calls import (
     call_sectors, localized,
 )
 from .decisions import Decision, DecisionTemplate, FitPolicy, Group, GroupMessage, Outcome, Response, SetAside
+from .disbursements import Grant, Letter, LetterCounter, PaymentMethod, Tranche, TrancheStatus
 from .mail import MessageStatus, OutboxMessage
 from .reviews import (
     Conflict, ConflictKind, Recommendation, Review, ReviewerProfile, ReviewRevision, ReviewStatus, Score,
@@ -31,4 +32,5 @@ __all__ = [
     "Decision", "DecisionTemplate", "FitPolicy", "Group", "GroupMessage", "Outcome", "Response", "SetAside",
     "Attendance", "Audience", "Certificate", "Course", "CourseCall", "CourseSession", "Enrolment", "EnrolmentStatus",
     "Topic",
+    "Grant", "Letter", "LetterCounter", "PaymentMethod", "Tranche", "TrancheStatus",
 ]

@@ -168,6 +168,8 @@ class Call(db.Model):
     fit_policy: Mapped[str] = mapped_column(sa.String(10), default="skip")
     min_overall_score: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     response_days: Mapped[int] = mapped_column(default=14)
+    # Disbursement: the tranche percentages every accepted award of the call is paid in (see grants/disbursements).
+    tranche_schedule: Mapped[list] = mapped_column(sa.JSON, default=lambda: [50, 30, 20])
     status: Mapped[CallStatus] = mapped_column(str_enum(CallStatus, "call_status"), default=CallStatus.DRAFT, index=True)
     # Last reference number handed out; incremented in the submitting transaction.
     application_seq: Mapped[int] = mapped_column(default=0)

@@ -51,7 +51,8 @@ class OutboxMessage(db.Model):
     subject_id: Mapped[int | None]
     # Callers that must never queue the same message twice (a decision, a reminder) pass a key.
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
-    # Small text attachments (a calendar file): [{"filename", "content_type", "content"}].
+    # Attachments: small text kept here (a calendar file) as {"filename", "content_type", "content"}, or a
+    # stored file (a letter PDF) as {"filename", "content_type", "storage_key"}.
     attachments: Mapped[list | None] = mapped_column(sa.JSON)
 
     status: Mapped[MessageStatus] = mapped_column(
