@@ -108,7 +108,41 @@ def world(app, make_user):
         db.session.commit()
         world["decision"] = decision.id
     world.update(_training_world(app, world))
+    world.update(_disbursement_world(app, world))
     return world
+
+
+def _disbursement_world(app, world):
+    """A grant on the world's decision: tranche 1 approved with an issued letter, tranche 2 pending."""
+    from grants.disbursements.services import letter_token
+    from grants.models import Grant, Letter, Tranche, TrancheStatus, utcnow
+    from grants.storage import storage
+
+    with app.app_context():
+        now = utcnow()
+        requester, approver = make_user_in_context("staff"), make_user_in_context("admin")
+        grant = Grant(decision_id=world["decision"], application_id=world["application"], call_id=world["call"],
+                      amount=1_000_000)
+        grant.tranches = [
+            Tranche(number=1, percentage="50", amount=500_000, status=TrancheStatus.LETTER_ISSUED,
+                    requested_by_id=requester, requested_at=now, approved_by_id=approver, approved_at=now),
+            Tranche(number=2, percentage="50", amount=500_000)]
+        db.session.add(grant)
+        db.session.flush()
+        letter = Letter(tranche_id=grant.tranches[0].id, year=now.year, sequence=1, number=f"DL-{now.year}-000001",
+                        issued_by_id=requester, storage_key=storage().save(b"%PDF-1.4 letter"), sha256="0" * 64)
+        db.session.add(letter)
+        db.session.commit()
+        return {"grant": grant.id, "tranche": grant.tranches[1].id, "issued_tranche": grant.tranches[0].id,
+                "letter": letter.id, "letter_token": letter_token(letter)}
+
+
+def make_user_in_context(role):
+    from grants.accounts.services import create_user
+
+    count = db.session.query(User).count()
+    return create_user(email=f"world-{role}-{count}@example.org", full_name=f"موظف {count}", password="x" * 12,
+                       roles=(role,), locale="ar", phone=None).id
 
 
 def _training_world(app, world):
