@@ -11,6 +11,7 @@ from .calls import (
 )
 from .decisions import Decision, DecisionTemplate, FitPolicy, Group, GroupMessage, Outcome, Response, SetAside
 from .disbursements import Grant, Letter, LetterCounter, PaymentMethod, Tranche, TrancheStatus
+from .monitoring import BusinessStatus, MonitoringFile, ProgressReport, ReportStatus, RevenueBand, SiteVisit
 from .mail import MessageStatus, OutboxMessage
 from .reviews import (
     Conflict, ConflictKind, Recommendation, Review, ReviewerProfile, ReviewRevision, ReviewStatus, Score,
@@ -33,4 +34,5 @@ __all__ = [
     "Attendance", "Audience", "Certificate", "Course", "CourseCall", "CourseSession", "Enrolment", "EnrolmentStatus",
     "Topic",
     "Grant", "Letter", "LetterCounter", "PaymentMethod", "Tranche", "TrancheStatus",
+    "BusinessStatus", "MonitoringFile", "ProgressReport", "ReportStatus", "RevenueBand", "SiteVisit",
 ]

@@ -170,6 +170,8 @@ class Call(db.Model):
     response_days: Mapped[int] = mapped_column(default=14)
     # Disbursement: the tranche percentages every accepted award of the call is paid in (see grants/disbursements).
     tranche_schedule: Mapped[list] = mapped_column(sa.JSON, default=lambda: [50, 30, 20])
+    # Monitoring: progress reports are due this many months after a grant's first payment.
+    followup_months: Mapped[list] = mapped_column(sa.JSON, default=lambda: [3, 6])
     status: Mapped[CallStatus] = mapped_column(str_enum(CallStatus, "call_status"), default=CallStatus.DRAFT, index=True)
     # Last reference number handed out; incremented in the submitting transaction.
     application_seq: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,1 @@
+"""Monitoring: grantees' progress reports, site visits, program dashboards and donor exports."""
