@@ -1,4 +1,4 @@
-"""Flask commands: `flask --app grants create-user | seed-demo | mail send | reviews remind`."""
+"""Flask commands: `flask --app grants create-user | seed-demo | mail send | reviews remind | training remind`."""
 import time
 
 import click
@@ -83,5 +83,7 @@ def remind_reviewers_command():
 
 
 def register_commands(app):
-    for command in (create_user_command, seed_demo_command, mail_cli, reviews_cli):
+    from .training.cli import training_cli
+
+    for command in (create_user_command, seed_demo_command, mail_cli, reviews_cli, training_cli):
         app.cli.add_command(command)
