@@ -40,6 +40,11 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     PROGRAM_NAME = env("PROGRAM_NAME", "Minha")
+    # Letters and agreements (PDF): the program's Arabic name (else PROGRAM_NAME), a logo file (PNG or JPEG path)
+    # drawn at the top when set, and who signs agreements for the program (printed under its signature line).
+    PROGRAM_NAME_AR = env("PROGRAM_NAME_AR")
+    PROGRAM_LOGO = env("PROGRAM_LOGO")
+    LETTER_SIGNATORY = env("LETTER_SIGNATORY")
     TIMEZONE = env("TIMEZONE", "Asia/Damascus")
     BABEL_DEFAULT_LOCALE = env("DEFAULT_LOCALE", "ar")
     BABEL_DEFAULT_TIMEZONE = TIMEZONE

@@ -79,6 +79,7 @@ def _register_blueprints(app):
     from .applications import bp as applications_bp
     from .calls import bp as calls_bp
     from .decisions import bp as decisions_bp
+    from .disbursements import bp as disbursements_bp
     from .mail import bp as mail_bp
     from .main import bp as main_bp
     from .reviews import bp as reviews_bp
@@ -86,7 +87,7 @@ def _register_blueprints(app):
     from .training import bp as training_bp
 
     for blueprint in (main_bp, accounts_bp, admin_bp, mail_bp, calls_bp, applications_bp, screening_bp, reviews_bp,
-                      decisions_bp, training_bp):
+                      decisions_bp, training_bp, disbursements_bp):
         app.register_blueprint(blueprint)
 
 

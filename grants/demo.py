@@ -97,12 +97,14 @@ ANCHORS = {
 def seed_demo() -> list[tuple[str, list[str]]]:
     """Create whatever part of the demo program is missing; returns the demo accounts and their roles."""
     from .decisions.demo import seed_decisions_demo
+    from .disbursements.demo import seed_disbursements_demo
     from .training.demo import seed_training_demo
 
     accounts = seed_accounts()
     seed_calls()
     seed_decisions_demo()
     seed_training_demo()
+    seed_disbursements_demo()
     return accounts
 
 

@@ -186,9 +186,35 @@ def can_view_course(user, course) -> bool:
     return course.enrolment_open and queries.is_eligible(user, course)
 
 
+def can_download_course_calendar(user, course) -> bool:
+    """The calendar file of a course: people enrolled or waiting, and program staff."""
+    if is_staff(user):
+        return True
+    if not _signed_in(user):
+        return False
+    from .training import queries
+
+    enrolment = queries.enrolment_of(user.id, course.id)
+    return enrolment is not None and enrolment.status in queries.ACTIVE
+
+
 def can_view_enrolment(user, enrolment) -> bool:
     """An enrolment, its attendance and its certificate: the person enrolled and program staff."""
     return _signed_in(user) and (enrolment.user_id == user.id or is_staff(user))
+
+
+# Disbursements: staff run grants, tranches, letters and the ledger; a grantee sees their own grant.
+can_manage_disbursements = is_staff
+
+
+def can_view_grant(user, grant) -> bool:
+    """A grant, its tranches and its agreement: the grantee and program staff."""
+    return _signed_in(user) and (grant.application.applicant_id == user.id or is_staff(user))
+
+
+def can_view_letter(user, letter) -> bool:
+    """A disbursement letter: the grantee of its grant and program staff."""
+    return _signed_in(user) and (letter.tranche.grant.application.applicant_id == user.id or is_staff(user))
 
 
 def can_change_roles(user, target) -> bool:

@@ -3,6 +3,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..disbursements.queries import grant_of_application
 from ..errors import ActionRefused
 from ..extensions import db
 from ..models import Application, Outcome, localized
@@ -29,7 +30,7 @@ def _page(decision, accept_form=None):
         "decisions/applicant/decision.html", decision=decision, application=application, call=application.call,
         state=answer_state(decision), states=AnswerState, outcomes=Outcome, conditions=AWARD_CONDITIONS,
         feedback=localized(decision, "feedback"), is_owner=application.applicant_id == current_user.id,
-        form=accept_form or AcceptAwardForm())
+        form=accept_form or AcceptAwardForm(), grant=grant_of_application(application.id))
 
 
 @bp.get("/my/applications/<int:application_id>/decision", endpoint="mine")

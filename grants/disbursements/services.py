@@ -28,6 +28,13 @@ from .schedule import DEFAULT_SCHEDULE, split_award, validate_schedule
 OPEN_STATES = (TrancheStatus.PENDING, TrancheStatus.REQUESTED, TrancheStatus.APPROVED, TrancheStatus.LETTER_ISSUED)
 
 
+def program_today() -> date:
+    """Today's date where the program works: what staff mean by "today" in a date field."""
+    from ..formatting import to_program_time
+
+    return to_program_time(utcnow()).date()
+
+
 def _lock(grant: Grant) -> None:
     """Lock the grant row and read it and its tranches again, as they are now (after this session's changes)."""
     db.session.flush()
@@ -136,6 +143,22 @@ def edit_schedule(actor: User, grant: Grant, text: str) -> None:
            after=[t.amount for t in grant.tranches if t.status != TrancheStatus.CANCELLED])
 
 
+def file_agreement(actor: User, grant: Grant, *, signed_on: date) -> None:
+    """Staff file the agreement the grantee signed, with the date it was signed (a correction is a new filing)."""
+    from ..formatting import to_program_time
+
+    _lock(grant)
+    if signed_on > program_today():
+        raise ActionRefused(_l("The signing date cannot be in the future."), field="signed_on")
+    if grant.created_at is not None and signed_on < to_program_time(grant.created_at).date():
+        raise ActionRefused(_l("The agreement cannot be signed before the award was accepted."), field="signed_on")
+    if grant.agreement_signed_on == signed_on:
+        raise ActionRefused(_l("The signed agreement is already filed with this date."), field="signed_on")
+    before = grant.agreement_signed_on.isoformat() if grant.agreement_signed_on else None
+    grant.agreement_signed_on, grant.agreement_filed_by_id = signed_on, actor.id
+    record(actor, "disbursements.file_agreement", grant.application, signed_on=signed_on.isoformat(), before=before)
+
+
 def active_tranches(grant: Grant) -> list[Tranche]:
     return [t for t in grant.tranches if t.status != TrancheStatus.CANCELLED]
 
@@ -205,6 +228,18 @@ def approve_tranche(actor: User, tranche: Tranche) -> None:
         raise ActionRefused(_l("Another staff member must approve a payment you requested."))
     tranche.status, tranche.approved_by_id, tranche.approved_at = TrancheStatus.APPROVED, actor.id, utcnow()
     record(actor, "disbursements.approve", tranche.grant.application, tranche=tranche.number, amount=tranche.amount)
+    _tell_grantee_approved(tranche)
+
+
+def _tell_grantee_approved(tranche: Tranche) -> None:
+    from ..mail.outbox import absolute_url, queue_email
+
+    grant = tranche.grant
+    position, count = position_of(tranche)
+    queue_email("tranche_approved", to=grant.grantee, subject_object=grant.application,
+                dedupe_key=f"tranche-approved:{tranche.id}", grant=grant, tranche=tranche, position=position,
+                count=count, application=grant.application, call=grant.call,
+                url=absolute_url("disbursements.mine", application_id=grant.application_id))
 
 
 def record_payment(actor: User, tranche: Tranche, *, method: PaymentMethod, reference: str, paid_on: date) -> None:
@@ -213,7 +248,7 @@ def record_payment(actor: User, tranche: Tranche, *, method: PaymentMethod, refe
         raise ActionRefused(_l("This tranche has already been paid."))
     if tranche.status != TrancheStatus.LETTER_ISSUED:
         raise ActionRefused(_l("A tranche is paid against its disbursement letter: issue the letter first."))
-    if paid_on > utcnow().date():
+    if paid_on > program_today():
         raise ActionRefused(_l("The payment date cannot be in the future."), field="paid_on")
     grant = tranche.grant
     if grant.paid_total + tranche.amount > grant.amount:
