@@ -4,6 +4,7 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from grants.errors import ActionRefused
@@ -99,7 +100,8 @@ def test_capacity_cannot_go_below_the_seats_taken(ctx, staff, make_user):
     course = db.session.get(Course, course_id)
     with pytest.raises(ActionRefused) as refused:
         services_staff.update_course(staff, course, **course_values(course, capacity=2))
-    assert refused.value.field == "capacity" and "3 people hold a seat" in str(refused.value.message)
+    with force_locale("en"):
+        assert refused.value.field == "capacity" and "3 people hold a seat" in str(refused.value.message)
     db.session.rollback()
     # Exactly the seats taken is fine: the course is then full.
     assert services_staff.update_course(staff, course, **course_values(course, capacity=3)) == []
