@@ -82,12 +82,13 @@ def _register_blueprints(app):
     from .disbursements import bp as disbursements_bp
     from .mail import bp as mail_bp
     from .main import bp as main_bp
+    from .monitoring import bp as monitoring_bp
     from .reviews import bp as reviews_bp
     from .screening import bp as screening_bp
     from .training import bp as training_bp
 
     for blueprint in (main_bp, accounts_bp, admin_bp, mail_bp, calls_bp, applications_bp, screening_bp, reviews_bp,
-                      decisions_bp, training_bp, disbursements_bp):
+                      decisions_bp, training_bp, disbursements_bp, monitoring_bp):
         app.register_blueprint(blueprint)
 
 

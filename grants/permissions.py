@@ -217,6 +217,27 @@ def can_view_letter(user, letter) -> bool:
     return _signed_in(user) and (letter.tranche.grant.application.applicant_id == user.id or is_staff(user))
 
 
+# Monitoring: staff review progress reports, record site visits, read the dashboards and export for donors.
+can_manage_monitoring = is_staff
+
+
+def can_view_report(user, report) -> bool:
+    """A progress report: its grantee (who writes it) and program staff (who review it)."""
+    return can_view_grant(user, report.grant)
+
+
+def can_write_report(user, report) -> bool:
+    """The report form is the grantee's alone; staff read the report on its review page."""
+    return _signed_in(user) and report.grant.application.applicant_id == user.id
+
+
+def can_view_monitoring_file(user, file) -> bool:
+    """A report's photo or receipt: its grantee and staff. A site visit's photos: staff only."""
+    if is_staff(user):
+        return True
+    return file.report_id is not None and can_write_report(user, file.report)
+
+
 def can_change_roles(user, target) -> bool:
     # An admin cannot take away their own admin role or deactivate themselves: the program
     # must never be left without anyone who can administer it.

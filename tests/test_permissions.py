@@ -109,6 +109,7 @@ def world(app, make_user):
         world["decision"] = decision.id
     world.update(_training_world(app, world))
     world.update(_disbursement_world(app, world))
+    world.update(_monitoring_world(app, world))
     return world
 
 
@@ -135,6 +136,28 @@ def _disbursement_world(app, world):
         db.session.commit()
         return {"grant": grant.id, "tranche": grant.tranches[1].id, "issued_tranche": grant.tranches[0].id,
                 "letter": letter.id, "letter_token": letter_token(letter)}
+
+
+def _monitoring_world(app, world):
+    """The world's grant has its first progress report due ("report") with a receipt ("report_file"), and a site
+    visit ("visit") with a photo ("visit_file")."""
+    from grants.models import MonitoringFile, ProgressReport, SiteVisit, utcnow
+    from grants.storage import storage
+
+    def stored(**owner):
+        return MonitoringFile(original_name="receipt.pdf", storage_key=storage().save(b"%PDF-1.4 receipt"),
+                              content_type="application/pdf", size_bytes=16, sha256="0" * 64, **owner)
+
+    with app.app_context():
+        today = utcnow().date()
+        report = ProgressReport(grant_id=world["grant"], number=1, months_after_payment=3, due_on=today)
+        visit = SiteVisit(grant_id=world["grant"], visited_on=today, visitor_name="موظف", findings="الورشة تعمل.")
+        db.session.add_all([report, visit])
+        db.session.flush()
+        report_file, visit_file = stored(report_id=report.id), stored(visit_id=visit.id)
+        db.session.add_all([report_file, visit_file])
+        db.session.commit()
+        return {"report": report.id, "report_file": report_file.id, "visit": visit.id, "visit_file": visit_file.id}
 
 
 def make_user_in_context(role):

@@ -21,12 +21,14 @@ admin (admin@example.org) as the two pairs of eyes:
 Needs the decisions and training demos first (does nothing without the decided call). It runs only while no
 tranche of the call has moved: running it again changes nothing. Flushes; the caller commits.
 """
+from datetime import timedelta
+
 from sqlalchemy import exists, func, select
 
 from ..accounts.services import find_user_by_email
 from ..extensions import db
 from ..models import (
-    Application, Attendance, Call, Decision, EnrolmentStatus, Grant, Letter, Outcome, PaymentMethod, Response,
+    Application, Attendance, Call, Decision, EnrolmentStatus, Grant, Letter, Outcome, PaymentMethod, ProgressReport, Response,
     Tranche, TrancheStatus, User, utcnow,
 )
 from . import services
@@ -37,6 +39,13 @@ GRANTS_WANTED = 3
 LOGINS = tuple(f"applicant{n}@example.org" for n in range(1, 6))
 KEEP_UNANSWERED = ("applicant1@example.org", "applicant4@example.org")
 HAWALA_REFERENCE = "HW-DZ-0118"
+# Paid long enough ago that the first follow-up report (3 months) is in and the second (6 months) overdue.
+FIRST_PAID_DAYS_AGO = 200
+FIRST_REPORT = {
+    "business_status": "operating", "revenue_band": "500k_1m", "jobs_women_full": "1", "jobs_men_part": "1",
+    "money_bought": "ماكينة خياطة صناعية وطاولة قص وأقمشة للطلبيات الأولى.",
+    "challenges": "انقطاع الكهرباء لساعات طويلة يؤخر الطلبيات.",
+}
 CANCEL_REASON = "طلب المستفيد الاكتفاء بالدفعتين الأوليين بعد أن حصل على جزء من المعدات من منظمة أخرى."
 
 
@@ -124,9 +133,24 @@ def _paid_and_letter(staff: User, admin: User, grant: Grant) -> None:
         return
     services.issue_letter(staff, first)
     services.record_payment(admin, first, method=PaymentMethod.HAWALA, reference=HAWALA_REFERENCE,
-                            paid_on=utcnow().date())
+                            paid_on=utcnow().date() - timedelta(days=FIRST_PAID_DAYS_AGO))
+    _first_report_approved(staff, grant)
     if second is not None and _to_approved(staff, admin, second):
         services.issue_letter(staff, second)
+
+
+def _first_report_approved(staff: User, grant: Grant) -> None:
+    """The grantee's first progress report, submitted and approved: the condition of the second tranche."""
+    from ..monitoring import services as monitoring
+
+    report = db.session.scalar(select(ProgressReport).where(ProgressReport.grant_id == grant.id,
+                                                            ProgressReport.number == 1))
+    if report is None:
+        return
+    grantee = grant.application.applicant
+    monitoring.save_report(grantee, report, FIRST_REPORT)
+    monitoring.submit_report(grantee, report)
+    monitoring.review_report(staff, report, approve=True)
 
 
 def _approved_and_cancelled(staff: User, admin: User, grant: Grant) -> None:

@@ -195,8 +195,14 @@ def _previous_paid(tranche: Tranche) -> list[Condition]:
                       earlier[-1].status == TrancheStatus.PAID)]
 
 
-# Each provider gives the conditions it knows for a tranche; progress reports (issue 8) add theirs here.
-CONDITION_PROVIDERS = [_course_conditions, _previous_paid]
+def _report_conditions(tranche: Tranche) -> list[Condition]:
+    from ..monitoring.services import report_conditions
+
+    return report_conditions(tranche)
+
+
+# Each provider gives the conditions it knows for a tranche.
+CONDITION_PROVIDERS = [_course_conditions, _previous_paid, _report_conditions]
 
 
 def conditions(tranche: Tranche) -> list[Condition]:
@@ -253,6 +259,7 @@ def record_payment(actor: User, tranche: Tranche, *, method: PaymentMethod, refe
     grant = tranche.grant
     if grant.paid_total + tranche.amount > grant.amount:
         raise ActionRefused(_l("This payment would take the grant over its award."))
+    first_payment = grant.paid_total == 0
     tranche.status, tranche.payment_method = TrancheStatus.PAID, method
     tranche.payment_reference = (reference or "").strip()[:120] or None
     tranche.paid_on, tranche.paid_at, tranche.paid_recorded_by_id = paid_on, utcnow(), actor.id
@@ -260,6 +267,10 @@ def record_payment(actor: User, tranche: Tranche, *, method: PaymentMethod, refe
     db.session.flush()
     record(actor, "disbursements.pay", grant.application, tranche=tranche.number, amount=tranche.amount,
            method=method.value, reference=tranche.payment_reference, paid_on=paid_on.isoformat())
+    if first_payment:  # the follow-up reports are due so many months after the first payment
+        from ..monitoring.services import schedule_reports
+
+        schedule_reports(grant, paid_on)
 
 
 def cancel_tranche(actor: User, tranche: Tranche, *, reason: str) -> None:

@@ -137,3 +137,6 @@ class MonitoringFile(db.Model):
     sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    report: Mapped[ProgressReport | None] = relationship(foreign_keys=[report_id])
+    visit: Mapped[SiteVisit | None] = relationship(foreign_keys=[visit_id])

@@ -8,12 +8,14 @@ from sqlalchemy.exc import IntegrityError
 
 from grants.disbursements import services
 from grants.errors import ActionRefused
+from grants.monitoring import services as monitoring
 from grants.extensions import db
 from grants.models import (
     AuditEntry, Call, Grant, Letter, PaymentMethod, Tranche, TrancheStatus, User,
 )
 
 from ..fixtures.disbursements import grant, make_grant
+from ..fixtures.monitoring import COMPLETE, report_of
 from ..fixtures.training import decided_call, make_course
 
 
@@ -138,6 +140,15 @@ def test_four_eyes_and_the_order_of_steps(ctx, make_user):
         assert "already been paid" in str(refusal.value.message)
     db.session.commit()
     assert grant(grant_id).paid_total == first.amount
+    with pytest.raises(ActionRefused) as refusal:
+        services.request_tranche(requester, second)  # the first payment scheduled report 1, not yet approved
+    with force_locale("en"):
+        assert "Progress report 1 approved" in str(refusal.value.message)
+    report = report_of(grant_id)
+    grantee = report.grant.application.applicant
+    monitoring.save_report(grantee, report, COMPLETE)
+    monitoring.submit_report(grantee, report)
+    monitoring.review_report(approver, report, approve=True)
     services.request_tranche(requester, second)
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("disbursements.%"))
                                  .order_by(AuditEntry.id)).all()

@@ -9,6 +9,7 @@ from grants.extensions import db
 from grants.models import Application, AuditEntry, DuplicateFlag
 
 from ..fixtures.program import make_application
+from ..fixtures.routes import counting_statements  # noqa: F401  (screening tests import it from here)
 
 
 def submit(app, make_user, call_id, **answers) -> int:
@@ -70,18 +71,3 @@ def flags(app, call_id=None) -> list[tuple]:
                 for f in db.session.scalars(query)]
 
 
-@contextmanager
-def counting_statements(app):
-    """Collects the SQL statements sent while the block runs."""
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before_cursor_execute)

@@ -1,0 +1,1 @@
+"""Monitoring pages (dashboard): written in issue 8."""

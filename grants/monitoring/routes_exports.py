@@ -1,0 +1,1 @@
+"""Monitoring pages (exports): written in issue 8."""

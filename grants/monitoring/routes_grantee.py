@@ -1,0 +1,1 @@
+"""Monitoring pages (grantee): written in issue 8."""

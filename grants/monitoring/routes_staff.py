@@ -1,0 +1,1 @@
+"""Monitoring pages (staff): written in issue 8."""
