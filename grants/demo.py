@@ -98,6 +98,7 @@ def seed_demo() -> list[tuple[str, list[str]]]:
     """Create whatever part of the demo program is missing; returns the demo accounts and their roles."""
     from .decisions.demo import seed_decisions_demo
     from .disbursements.demo import seed_disbursements_demo
+    from .monitoring.demo import seed_monitoring_demo
     from .training.demo import seed_training_demo
 
     accounts = seed_accounts()
@@ -105,6 +106,7 @@ def seed_demo() -> list[tuple[str, list[str]]]:
     seed_decisions_demo()
     seed_training_demo()
     seed_disbursements_demo()
+    seed_monitoring_demo()
     return accounts
 
 
