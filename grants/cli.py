@@ -1,4 +1,5 @@
-"""Flask commands: `flask --app grants create-user | seed-demo | mail send | reviews remind | training remind`."""
+"""Flask commands: `flask --app grants create-user | seed-demo | mail send | reviews remind | training remind |
+reports remind`."""
 import time
 
 import click
@@ -82,8 +83,26 @@ def remind_reviewers_command():
         click.echo("MAIL_SERVER is not set: the reminders wait in the outbox (see /outbox).")
 
 
+reports_cli = AppGroup("reports", help="Progress report chores.")
+
+
+@reports_cli.command("remind")
+def remind_reports_command():
+    """Email grantees whose progress reports are due within 7 days or overdue (at most once a week per report)."""
+    from .models import utcnow
+    from .monitoring.reminders import remind_reports
+
+    queued = remind_reports(utcnow())
+    db.session.commit()
+    click.echo(f"queued {queued} reminder(s)")
+    if current_app.config.get("MAIL_SERVER"):
+        click.echo("The outbox sender delivers them (`flask mail send`).")
+    else:
+        click.echo("MAIL_SERVER is not set: the reminders wait in the outbox (see /outbox).")
+
+
 def register_commands(app):
     from .training.cli import training_cli
 
-    for command in (create_user_command, seed_demo_command, mail_cli, reviews_cli, training_cli):
+    for command in (create_user_command, seed_demo_command, mail_cli, reviews_cli, training_cli, reports_cli):
         app.cli.add_command(command)

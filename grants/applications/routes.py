@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..views import refuse
 from ..decisions.queries_applicant import released_decisions
+from ..disbursements.services import program_today
+from ..monitoring.queries import reports_to_write
 from ..errors import ActionRefused
 from ..extensions import db
 from ..models import Application, ApplicationStatus, CallStatus, Document, Gender, utcnow
@@ -354,5 +356,6 @@ def dashboard():
     return render_template(
         "applications/dashboard.html", rows=rows, open_calls=queries.open_calls_not_applied(current_user, now),
         language=_language(), now=now, decisions=released_decisions(current_user),
+        reports_due=reports_to_write(current_user.id, program_today()),
         can_edit=lambda a: can_edit_application(current_user, a),
         can_withdraw=lambda a: can_withdraw_application(current_user, a))

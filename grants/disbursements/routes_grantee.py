@@ -7,9 +7,11 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import Application, Grant, TrancheStatus
+from ..monitoring.queries import grant_reports
 from ..permissions import can_view_grant, get_or_404, is_staff, require, signed_in
 from ..storage import storage
 from . import bp, queries
+from .services import program_today
 
 
 @bp.get("/my/applications/<int:application_id>/grant", endpoint="mine")
@@ -26,6 +28,7 @@ def mine(application_id):
     return render_template("disbursements/grantee/grant.html", page=page, grant=grant, call=grant.call,
                            application=application, name=queries.grantee_name(application),
                            letters=shown_letters, statuses=TrancheStatus,
+                           reports=grant_reports(grant.id, program_today()),
                            is_owner=application.applicant_id == current_user.id, staff=is_staff(current_user))
 
 

@@ -16,7 +16,7 @@ from ..errors import ActionRefused
 from ..extensions import db
 from ..mail.outbox import absolute_url, queue_email
 from ..models import (
-    BusinessStatus, Grant, MonitoringFile, ProgressReport, ReportStatus, RevenueBand, SiteVisit, Tranche, User,
+    BusinessStatus, Call, Grant, MonitoringFile, ProgressReport, ReportStatus, RevenueBand, SiteVisit, Tranche, User,
     utcnow,
 )
 from ..storage import storage
@@ -101,6 +101,9 @@ def submit_report(actor: User, report: ProgressReport) -> None:
         raise ActionRefused(_l("Please answer this question before submitting."), field=missing[0])
     report.status, report.submitted_at = ReportStatus.SUBMITTED, utcnow()
     record(actor, "monitoring.submit_report", report.grant.application, report=report.number)
+    # Flushed now: a review in the same transaction starts with refresh(), which expires the report before it
+    # autoflushes, and would otherwise drop the submission (the disbursements demo submits and approves at once).
+    db.session.flush()
 
 
 def review_report(actor: User, report: ProgressReport, *, approve: bool, comment: str = "") -> None:
@@ -111,8 +114,10 @@ def review_report(actor: User, report: ProgressReport, *, approve: bool, comment
         raise ActionRefused(_l("Only a submitted report can be reviewed."))
     if not approve and not comment:
         raise ActionRefused(_l("Write what the grantee should change."), field="comment")
-    report.status = ReportStatus.APPROVED if approve else ReportStatus.CHANGES_REQUESTED
+    # Who and when first, the status last: reading actor.id may autoflush, and an approved report must have
+    # its review time (a CHECK) whenever it is flushed.
     report.reviewed_by_id, report.reviewed_at, report.review_comment = actor.id, utcnow(), comment
+    report.status = ReportStatus.APPROVED if approve else ReportStatus.CHANGES_REQUESTED
     application = report.grant.application
     record(actor, "monitoring.approve_report" if approve else "monitoring.request_changes", application,
            report=report.number, comment=comment or None)
@@ -122,15 +127,10 @@ def review_report(actor: User, report: ProgressReport, *, approve: bool, comment
                 url=absolute_url("monitoring.report", report_id=report.id))
 
 
-def add_file(actor: User, upload: Upload, *, report: ProgressReport | None = None, visit: SiteVisit | None = None,
-             field: str = "file") -> MonitoringFile:
-    """A photo or receipt for a report (by its grantee, while editable) or a visit (by staff): the application
-    upload rules — PDF, JPEG or PNG by content, within the size limit."""
-    if report is not None:
-        _editable(actor, report)
-        existing = len(report.files)
-    else:
-        existing = len(visit.files)
+def check_upload(upload: Upload, *, existing: int = 0, field: str = "file") -> str:
+    """The upload rules (the application ones: PDF, JPEG or PNG by content, within the size limit; at most
+    MAX_FILES with the `existing` ones): the content type, or a refusal beside `field`. Forms that attach
+    several files check them all with this before changing anything."""
     size = len(upload.data)
     if size == 0:
         raise ActionRefused(_l("The file is empty. Please choose the file again."), field=field)
@@ -143,6 +143,20 @@ def add_file(actor: User, upload: Upload, *, report: ProgressReport | None = Non
                             field=field)
     if existing >= MAX_FILES:
         raise ActionRefused(_l("At most %(num)d files can be attached.", num=MAX_FILES), field=field)
+    return content_type
+
+
+def add_file(actor: User, upload: Upload, *, report: ProgressReport | None = None, visit: SiteVisit | None = None,
+             field: str = "file") -> MonitoringFile:
+    """A photo or receipt for a report (by its grantee, while editable) or a visit (by staff): the application
+    upload rules — PDF, JPEG or PNG by content, within the size limit."""
+    if report is not None:
+        _editable(actor, report)
+        existing = len(report.files)
+    else:
+        existing = len(visit.files)
+    content_type = check_upload(upload, existing=existing, field=field)
+    size = len(upload.data)
     stored = MonitoringFile(report_id=getattr(report, "id", None), visit_id=getattr(visit, "id", None),
                             original_name=display_name(upload.filename, content_type),
                             storage_key=storage().save(upload.data), content_type=content_type, size_bytes=size,
@@ -156,12 +170,30 @@ def add_file(actor: User, upload: Upload, *, report: ProgressReport | None = Non
     return stored
 
 
+def remove_file(actor: User, report: ProgressReport, file: MonitoringFile) -> str:
+    """Take a photo or receipt off a report while the grantee may still change it; returns its storage key for
+    the caller to delete once the transaction is committed (a rolled-back removal must still find its file)."""
+    if file.report_id != report.id:
+        raise ActionRefused(_l("This file is not attached to this report."))
+    db.session.refresh(report, with_for_update=True)  # not while a submission of the report is under way
+    _editable(actor, report)
+    key = file.storage_key
+    record(actor, "monitoring.remove_file", report.grant.application, file=file.id, report=report.id,
+           sha256=file.sha256)
+    db.session.delete(file)
+    db.session.flush()
+    db.session.expire(report, ["files"])
+    return key
+
+
 def record_visit(actor: User, grant: Grant, *, visited_on: date, findings: str,
                  business_status: BusinessStatus | None = None, visitor_name: str = "") -> SiteVisit:
     findings = (findings or "").strip()
     if not findings:
         raise ActionRefused(_l("Write what the visit found."), field="findings")
-    if visited_on > utcnow().date():
+    from ..disbursements.services import program_today
+
+    if visited_on > program_today():  # the program's day, as staff type it (not UTC's, a day behind at night)
         raise ActionRefused(_l("The visit date cannot be in the future."), field="visited_on")
     visit = SiteVisit(grant_id=grant.id, visited_on=visited_on, visitor_id=actor.id,
                       visitor_name=(visitor_name or "").strip()[:200] or actor.full_name,
@@ -170,6 +202,36 @@ def record_visit(actor: User, grant: Grant, *, visited_on: date, findings: str,
     db.session.flush()
     record(actor, "monitoring.visit", grant.application, visit=visit.id, visited_on=visited_on.isoformat())
     return visit
+
+
+# --- the call's follow-up schedule ---------------------------------------------------------------------------
+
+MAX_FOLLOWUP_MONTH = 60
+
+
+def parse_followup_months(text: str) -> list[int]:
+    """"3, 6, 12" (or "3 6 12", Arabic digits and commas too) as sorted, distinct whole months from 1 to 60."""
+    cleaned = (text or "").translate(str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹،؛;", "01234567890123456789,,,"))
+    parts = cleaned.replace(",", " ").split()
+    if not parts or not all(part.isascii() and part.isdigit() for part in parts):
+        raise ActionRefused(_l("Write the months after the first payment when reports are due, as whole numbers "
+                               "separated by commas, for example 3, 6, 12."), field="followup_months")
+    months = sorted({int(part) for part in parts})
+    if months[0] < 1 or months[-1] > MAX_FOLLOWUP_MONTH:
+        raise ActionRefused(_l("Each month must be between 1 and %(most)d.", most=MAX_FOLLOWUP_MONTH),
+                            field="followup_months")
+    return months
+
+
+def set_followup_months(actor: User, call: Call, text: str) -> list[int]:
+    """The months after the first payment when the call's grants report. Grants whose reports are already
+    scheduled (paid at least once) keep their reports; grants paid from now on follow the new months."""
+    months = parse_followup_months(text)
+    before = list(call.followup_months or [])
+    call.followup_months = months
+    db.session.flush()
+    record(actor, "monitoring.followup_months", call, before=before, after=months)
+    return months
 
 
 # --- the tranche condition -----------------------------------------------------------------------------------
