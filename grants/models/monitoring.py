@@ -25,6 +25,10 @@ class ReportStatus(enum.StrEnum):
                 ReportStatus.APPROVED: _l("Approved")}[self]
 
 
+# While a report is in one of these states its grantee may change it (and it counts as outstanding).
+EDITABLE_REPORT_STATUSES = (ReportStatus.DUE, ReportStatus.CHANGES_REQUESTED)
+
+
 class BusinessStatus(enum.StrEnum):
     OPERATING = "operating"
     PAUSED = "paused"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Application, Grant, ProgressReport, ReportStatus
-from .services import EDITABLE
+from ..models.monitoring import EDITABLE_REPORT_STATUSES as EDITABLE
 
 DASHBOARD_NOTICE = timedelta(days=14)  # the applicant dashboard mentions a report this long before it is due
 

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Application, Call, Grant, MonitoringFile, ProgressReport, ReportStatus, SiteVisit, localized
 from ..screening.queries import small_int
 from .queries import is_overdue
-from .services import EDITABLE
+from ..models.monitoring import EDITABLE_REPORT_STATUSES as EDITABLE
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000

@@ -16,7 +16,7 @@ from ..formatting import to_program_time
 from ..mail.outbox import absolute_url, queue_email
 from ..models import Application, Grant, OutboxMessage, ProgressReport, User
 from .queries import is_overdue
-from .services import EDITABLE
+from ..models.monitoring import EDITABLE_REPORT_STATUSES as EDITABLE
 
 TEMPLATE = "report_due"
 DUE_SOON = timedelta(days=7)

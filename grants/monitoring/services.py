@@ -19,9 +19,10 @@ from ..models import (
     BusinessStatus, Call, Grant, MonitoringFile, ProgressReport, ReportStatus, RevenueBand, SiteVisit, Tranche, User,
     utcnow,
 )
+from ..models.monitoring import EDITABLE_REPORT_STATUSES
 from ..storage import storage
 
-EDITABLE = (ReportStatus.DUE, ReportStatus.CHANGES_REQUESTED)
+EDITABLE = EDITABLE_REPORT_STATUSES
 MAX_FILES = 10
 TEXT_LIMIT = 5000
 

@@ -140,7 +140,7 @@ def test_four_eyes_and_the_order_of_steps(ctx, make_user):
         assert "already been paid" in str(refusal.value.message)
     db.session.commit()
     assert grant(grant_id).paid_total == first.amount
-    with pytest.raises(ActionRefused) as refusal:
+    with force_locale("en"), pytest.raises(ActionRefused) as refusal:
         services.request_tranche(requester, second)  # the first payment scheduled report 1, not yet approved
     with force_locale("en"):
         assert "Progress report 1 approved" in str(refusal.value.message)
