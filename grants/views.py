@@ -58,3 +58,21 @@ def run_verb(action, success_message, back):
         if success_message:
             flash(success_message, "success")
     return redirect(back)
+
+
+def form_verb(form, action, success_message, back, page):
+    """Run a verb from a form: a refusal about one of the form's fields is shown beside it on the page again, with
+    everything typed kept (`page()` renders it); any other refusal (the object moved on meanwhile, a second click)
+    is a message on the page `back` leads to."""
+    try:
+        action()
+    except ActionRefused as refusal:
+        db.session.rollback()
+        if refusal.field and getattr(form, refusal.field, None) is not None:
+            refuse(form, refusal)
+            return page()
+        flash(refusal.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(success_message, "success")
+    return redirect(back)

@@ -12,7 +12,7 @@ from ..errors import ActionRefused
 from ..extensions import db
 from ..models import Call, Grant, Letter, PaymentMethod, Tranche, TrancheStatus
 from ..permissions import can_manage_disbursements, get_or_404, require
-from ..views import refuse, run_verb, undo_and_refuse
+from ..views import form_verb, run_verb, undo_and_refuse
 from . import bp, queries, services
 from .forms import AgreementForm, PaymentForm, ReasonForm, ScheduleForm
 
@@ -20,22 +20,6 @@ from .forms import AgreementForm, PaymentForm, ReasonForm, ScheduleForm
 def _grant_url(grant_id: int) -> str:
     return url_for(".grant", grant_id=grant_id)
 
-
-def _form_verb(form, action, success_message, back, page):
-    """Run a verb from a form: a refusal about a field is shown beside it with everything typed kept; any other
-    refusal (the tranche moved on meanwhile, a second click) is a message on the grant page."""
-    try:
-        action()
-    except ActionRefused as refusal:
-        db.session.rollback()
-        if refusal.field and getattr(form, refusal.field, None) is not None:
-            refuse(form, refusal)
-            return page()
-        flash(refusal.message, "error")
-        return redirect(back)
-    db.session.commit()
-    flash(success_message, "success")
-    return redirect(back)
 
 
 # --- a call's grants and its schedule ------------------------------------------------------------------------
@@ -109,7 +93,7 @@ def schedule(grant_id):
 
     if not form.validate_on_submit():
         return page()
-    return _form_verb(form, lambda: services.edit_schedule(current_user, grant, form.schedule.data),
+    return form_verb(form, lambda: services.edit_schedule(current_user, grant, form.schedule.data),
                       _("The grant's schedule is changed."), back, page)
 
 
@@ -120,7 +104,7 @@ def file_agreement(grant_id):
     form = AgreementForm()
     if not form.validate_on_submit():
         return _grant_page(grant, form)
-    return _form_verb(form, lambda: services.file_agreement(current_user, grant, signed_on=form.signed_on.data),
+    return form_verb(form, lambda: services.file_agreement(current_user, grant, signed_on=form.signed_on.data),
                       _("The signed agreement is filed."), _grant_url(grant.id), lambda: _grant_page(grant, form))
 
 
@@ -176,7 +160,7 @@ def pay(tranche_id):
 
     if not form.validate_on_submit():
         return page()
-    return _form_verb(form, lambda: services.record_payment(
+    return form_verb(form, lambda: services.record_payment(
         current_user, tranche, method=PaymentMethod(form.method.data), reference=form.reference.data or "",
         paid_on=form.paid_on.data), _("The payment is recorded."), back, page)
 
@@ -199,7 +183,7 @@ def cancel(tranche_id):
 
     if not form.validate_on_submit():
         return page()
-    return _form_verb(form, lambda: services.cancel_tranche(current_user, tranche, reason=form.reason.data),
+    return form_verb(form, lambda: services.cancel_tranche(current_user, tranche, reason=form.reason.data),
                       _("The tranche is cancelled."), back, page)
 
 
@@ -226,5 +210,5 @@ def reissue_letter(letter_id):
 
     if not form.validate_on_submit():
         return page()
-    return _form_verb(form, lambda: services.reissue_letter(current_user, letter, reason=form.reason.data),
+    return form_verb(form, lambda: services.reissue_letter(current_user, letter, reason=form.reason.data),
                       _("The letter is void and a new letter is issued."), back, page)

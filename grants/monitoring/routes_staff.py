@@ -15,27 +15,11 @@ from ..errors import ActionRefused
 from ..extensions import db
 from ..models import Call, Grant, ProgressReport, ReportStatus, SiteVisit
 from ..permissions import can_manage_monitoring, get_or_404, require
-from ..views import refuse, safe_next, undo_and_refuse
+from ..views import form_verb, safe_next, undo_and_refuse
 from . import bp, services
 from . import queries_staff as queries
 from .forms_staff import FollowupForm, PhotosForm, ReviewForm, VisitForm
 
-
-def _form_verb(form, action, success_message, back, page):
-    """Run a verb from a form: a refusal about one of the form's fields is shown beside it, the page again with
-    what was typed; any other refusal is a message on the page `back` leads to."""
-    try:
-        action()
-    except ActionRefused as refusal:
-        db.session.rollback()
-        if refusal.field and getattr(form, refusal.field, None) is not None:
-            refuse(form, refusal)
-            return page()
-        flash(refusal.message, "error")
-        return redirect(back)
-    db.session.commit()
-    flash(success_message, "success")
-    return redirect(back)
 
 
 # --- the lists of reports ------------------------------------------------------------------------------------
@@ -81,7 +65,7 @@ def call_followup(call_id):
     back, asked = url_for(".call_reports", call_id=call.id), request.form.get("next")
     if asked and safe_next(asked) == asked:
         back = asked
-    return _form_verb(form, lambda: services.set_followup_months(current_user, call, form.followup_months.data),
+    return form_verb(form, lambda: services.set_followup_months(current_user, call, form.followup_months.data),
                       _("The follow-up months are saved. Grants paid from now on report on them; grants whose "
                         "reports are already scheduled keep theirs."), back, page)
 
@@ -107,7 +91,7 @@ def review(report_id):
         return page()
     message = (_("The report is approved. The grantee has been told by email.") if form.approves
                else _("The report is sent back to the grantee with your comment, by email."))
-    return _form_verb(form, lambda: services.review_report(current_user, report, approve=form.approves,
+    return form_verb(form, lambda: services.review_report(current_user, report, approve=form.approves,
                                                            comment=form.comment.data or ""),
                       message, back, page)
 

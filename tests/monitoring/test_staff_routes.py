@@ -190,7 +190,7 @@ def test_reports_list_filters_by_status_and_call(app, staff_en, program, standin
     assert row_ids(page) == [report_id for report_id, _ in expected if report_id in matching]
     assert re.search(rf'data-standing="{standing}" aria-current="page">[^<]*<span class="muted count">'
                      rf'\({len(matching)}\)', page)
-    assert re.search(rf'data-standing="all">[^<]*<span class="muted count">\(8\)', page)
+    assert re.search(r'data-standing="all">[^<]*<span class="muted count">\(8\)', page)
 
     in_b = {r.id for r in reports if r.call_id == program["call_b"]}
     page = text(client.get(url(app, "monitoring.overdue", status=standing, call=program["call_b"])))
