@@ -45,6 +45,7 @@ class FiltersForm(FlaskForm):
     end = ProgramDateField(_l("Applications submitted until"))
     district = SelectField(_l("District"), default="", validate_choice=False,
                            validators=[one_of_the_choices(_l("Choose a district from the list."))])
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.call.choices = call_choices()
