@@ -68,19 +68,26 @@ def send_mail_command(loop, interval):
         time.sleep(interval)
 
 
-@reviews_cli.command("remind")
-def remind_reviewers_command():
-    """Email reviewers whose reviews are due within 3 days or overdue (at most once a day each)."""
+def queue_reminders(remind) -> None:
+    """Run a reminder function (given the time now, it queues emails and returns how many), commit, and say what
+    becomes of the emails."""
     from .models import utcnow
-    from .reviews.reminders import remind_reviewers
 
-    queued = remind_reviewers(utcnow())
+    queued = remind(utcnow())
     db.session.commit()
     click.echo(f"queued {queued} reminder(s)")
     if current_app.config.get("MAIL_SERVER"):
         click.echo("The outbox sender delivers them (`flask mail send`).")
     else:
         click.echo("MAIL_SERVER is not set: the reminders wait in the outbox (see /outbox).")
+
+
+@reviews_cli.command("remind")
+def remind_reviewers_command():
+    """Email reviewers whose reviews are due within 3 days or overdue (at most once a day each)."""
+    from .reviews.reminders import remind_reviewers
+
+    queue_reminders(remind_reviewers)
 
 
 reports_cli = AppGroup("reports", help="Progress report chores.")
@@ -89,16 +96,9 @@ reports_cli = AppGroup("reports", help="Progress report chores.")
 @reports_cli.command("remind")
 def remind_reports_command():
     """Email grantees whose progress reports are due within 7 days or overdue (at most once a week per report)."""
-    from .models import utcnow
     from .monitoring.reminders import remind_reports
 
-    queued = remind_reports(utcnow())
-    db.session.commit()
-    click.echo(f"queued {queued} reminder(s)")
-    if current_app.config.get("MAIL_SERVER"):
-        click.echo("The outbox sender delivers them (`flask mail send`).")
-    else:
-        click.echo("MAIL_SERVER is not set: the reminders wait in the outbox (see /outbox).")
+    queue_reminders(remind_reports)
 
 
 def register_commands(app):

@@ -1,7 +1,6 @@
 """Routes of the applications feature: start, the five steps, documents, submit, withdraw and the dashboard."""
-from io import BytesIO
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,7 +22,7 @@ from . import bp, queries, services
 from .forms import (
     EMPTY_BUDGET_ROWS, ApplicantForm, BudgetForm, BusinessForm, WithdrawForm, documents_form, valid_values,
 )
-from .uploads import INLINE_TYPES, max_upload_bytes, megabytes, read_upload
+from .uploads import max_upload_bytes, megabytes, read_upload, send_stored_upload
 
 LAST_STEP = 5
 
@@ -259,17 +258,7 @@ def _document_of(application_id, document_id, predicate) -> Document:
 @bp.get("/applications/<int:application_id>/documents/<int:document_id>")
 @require(signed_in)
 def document(application_id, document_id):
-    document = _document_of(application_id, document_id, can_view_document)
-    try:
-        data = storage().read(document.storage_key)
-    except (FileNotFoundError, ValueError):
-        abort(404)
-    response = send_file(BytesIO(data), mimetype=document.content_type,
-                         as_attachment=document.content_type not in INLINE_TYPES,
-                         download_name=document.original_name, max_age=0, etag=False, conditional=False)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored_upload(_document_of(application_id, document_id, can_view_document))
 
 
 @bp.post("/applications/<int:application_id>/documents/<int:document_id>/delete")

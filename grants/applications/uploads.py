@@ -3,8 +3,11 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from io import BytesIO
 
-from flask import current_app
+from flask import abort, current_app, send_file
+
+from ..storage import storage
 
 # The first bytes each accepted type starts with. Names and the browser's content type are never trusted:
 # a renamed program (MZ...) called photo.pdf is still a program.
@@ -70,3 +73,18 @@ def megabytes(size: int) -> str:
     """5242880 -> "5", 1572864 -> "1.5": for messages about the limit."""
     value = size / (1024 * 1024)
     return f"{value:.1f}".rstrip("0").rstrip(".") if value < 10 else str(round(value))
+
+
+def send_stored_upload(stored):
+    """The response serving an uploaded file (an application document, a report's receipt, a visit photo): from the
+    store, inline for PDF and images, never sniffed into something else, never cached. 404 if the file is gone."""
+    try:
+        data = storage().read(stored.storage_key)
+    except (FileNotFoundError, ValueError):
+        abort(404)
+    response = send_file(BytesIO(data), mimetype=stored.content_type,
+                         as_attachment=stored.content_type not in INLINE_TYPES,
+                         download_name=stored.original_name, max_age=0, etag=False, conditional=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -110,6 +110,14 @@ class GrantRow:
         return self.amount - self.paid
 
 
+def _count_and_sum(counted, summed, *conditions, call_id, by=None):
+    """One aggregate query over the rows the conditions keep: (call id, [by,] how many `counted`, the sum of `summed`,
+    0 when none) per call and, when `by` is a column (the tranche status), per call and value of `by`."""
+    groups = [call_id] if by is None else [call_id, by]
+    return db.session.execute(select(*groups, func.count(counted), func.coalesce(func.sum(summed), 0))
+                              .where(*conditions).group_by(*groups))
+
+
 def summaries(call_ids: list[int] | None = None) -> dict[int, CallSummary]:
     """{call id: CallSummary} for the calls given (every call when None), in four queries."""
     calls = select(Call.id, Call.code, Call.title_ar, Call.title_en, Call.currency, Call.budget).order_by(
@@ -123,23 +131,20 @@ def summaries(call_ids: list[int] | None = None) -> dict[int, CallSummary]:
         return result
     ids = list(result)
 
-    grants = (select(Grant.call_id, func.count(Grant.id), func.coalesce(func.sum(Grant.amount), 0))
-              .where(Grant.call_id.in_(ids)).group_by(Grant.call_id))
-    for call_id, count, amount in db.session.execute(grants):
+    for call_id, count, amount in _count_and_sum(Grant.id, Grant.amount, Grant.call_id.in_(ids),
+                                                 call_id=Grant.call_id):
         result[call_id].grants, result[call_id].awarded = count, int(amount)
 
-    waiting = (select(Decision.call_id, func.count(Decision.id), func.coalesce(func.sum(Decision.awarded_amount), 0))
-               .where(Decision.call_id.in_(ids), Decision.outcome == Outcome.APPROVED,
-                      Decision.released_at.is_not(None), Decision.response == Response.PENDING)
-               .group_by(Decision.call_id))
-    for call_id, count, amount in db.session.execute(waiting):
+    released_unanswered = (Decision.call_id.in_(ids), Decision.outcome == Outcome.APPROVED,
+                           Decision.released_at.is_not(None), Decision.response == Response.PENDING)
+    for call_id, count, amount in _count_and_sum(Decision.id, Decision.awarded_amount, *released_unanswered,
+                                                 call_id=Decision.call_id):
         result[call_id].awaiting_acceptance_count, result[call_id].awaiting_acceptance = count, int(amount)
 
-    tranches = (select(Grant.call_id, Tranche.status, func.count(Tranche.id),
-                       func.coalesce(func.sum(Tranche.amount), 0))
-                .join(Grant, Grant.id == Tranche.grant_id).where(Grant.call_id.in_(ids))
-                .group_by(Grant.call_id, Tranche.status))
-    for call_id, status, count, amount in db.session.execute(tranches):
+    # The tranche's grant names its call (joined in the WHERE clause).
+    for call_id, status, count, amount in _count_and_sum(Tranche.id, Tranche.amount, Tranche.grant_id == Grant.id,
+                                                         Grant.call_id.in_(ids), call_id=Grant.call_id,
+                                                         by=Tranche.status):
         summary, status, amount = result[call_id], TrancheStatus(status), int(amount)
         summary.tranche_counts[status] = count
         if status == TrancheStatus.REQUESTED:

@@ -37,7 +37,7 @@ class BusinessStatus(enum.StrEnum):
     @property
     def title(self):
         return {BusinessStatus.OPERATING: _l("Operating"), BusinessStatus.PAUSED: _l("Paused"),
-                BusinessStatus.CLOSED: _l("Closed")}[self]
+                BusinessStatus.CLOSED: _l("Closed down")}[self]
 
 
 class RevenueBand(enum.StrEnum):

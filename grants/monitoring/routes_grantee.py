@@ -1,13 +1,12 @@
 """Monitoring pages for grantees (routes_grantee): their progress report (save a draft, attach photos or receipts,
 submit), and the download of a report's or visit's file (which staff use too)."""
-from io import BytesIO
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..applications.forms import valid_values
-from ..applications.uploads import INLINE_TYPES, max_upload_bytes, megabytes, read_upload
+from ..applications.uploads import max_upload_bytes, megabytes, read_upload, send_stored_upload
 from ..disbursements.services import program_today
 from ..errors import ActionRefused
 from ..extensions import db
@@ -140,14 +139,4 @@ def remove_file(report_id, file_id):
 @bp.get("/monitoring/files/<int:file_id>", endpoint="file")
 @require(signed_in)
 def file(file_id):
-    stored = get_or_404(MonitoringFile, file_id, can_view_monitoring_file)
-    try:
-        data = storage().read(stored.storage_key)
-    except (FileNotFoundError, ValueError):
-        abort(404)
-    response = send_file(BytesIO(data), mimetype=stored.content_type,
-                         as_attachment=stored.content_type not in INLINE_TYPES,
-                         download_name=stored.original_name, max_age=0, etag=False, conditional=False)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored_upload(get_or_404(MonitoringFile, file_id, can_view_monitoring_file))

@@ -73,10 +73,6 @@ def outbox(app, template) -> list[OutboxMessage]:
         return messages
 
 
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
 def error_beside(response, field_id) -> str | None:
     match = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">(.*?)</p>', response.get_data(as_text=True),
                       re.S)

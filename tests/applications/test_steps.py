@@ -9,7 +9,8 @@ from grants.extensions import db
 from grants.models import Call, Gender, Place
 
 from ..fixtures.program import make_application, make_call, sector, subdistrict
-from .helpers import error_beside, flashes, input_value, load, step1, step2, text
+from ..fixtures.routes import text
+from .helpers import error_beside, flashes, input_value, load, step1, step2
 
 
 def start(client, app, applicant):

@@ -17,7 +17,8 @@ from grants.models import Application, ApplicationStatus, Call, OutboxMessage, U
 
 from ..fixtures.i18n import translated
 from ..fixtures.program import make_application, make_call
-from .helpers import audit_actions, flashes, load, outbox, text
+from ..fixtures.routes import text
+from .helpers import audit_actions, flashes, load, outbox
 
 REFERENCE = re.compile(r"^DZ26A-\d{5}$")
 

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import event
 
 from grants.applications.queries import TIMELINE_STEPS, timeline
 from grants.applications.services import withdraw_application
@@ -13,7 +12,8 @@ from grants.extensions import db
 from grants.models import Application, ApplicationStatus, Call, CallStatus, User, utcnow
 
 from ..fixtures.program import make_application, make_call
-from .helpers import applications_of, audit_actions, flashes, load, outbox, text
+from ..fixtures.routes import counting_statements, text
+from .helpers import applications_of, audit_actions, flashes, load, outbox
 
 
 def close_now(app, call_id, seconds_ago=1):
@@ -125,14 +125,8 @@ def test_later_features_can_add_timeline_steps(rctx, make_user, call_id, monkeyp
 
 def test_the_dashboard_query_count_does_not_grow_with_applications(app, client, applicant):
     def queries_for_dashboard():
-        statements = []
-        with app.app_context():
-            listener = lambda *args: statements.append(args[2])  # noqa: E731
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                assert client.get("/my/applications").status_code == 200
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
+        with counting_statements(app) as statements:
+            assert client.get("/my/applications").status_code == 200
         return len(statements)
 
     make_application(app, applicant.id, make_call(app, code="ONE1"), submit=True)

@@ -9,6 +9,7 @@ from grants.extensions import db
 from grants.models import BusinessStage, Call, CallStatus, Currency
 
 from ..fixtures.program import make_call, sector, subdistrict
+from ..fixtures.routes import counting_statements
 from .helpers import audit_actions, call_by_code, call_form, error_beside, input_value
 
 
@@ -150,18 +151,10 @@ def test_staff_list_counts_submitted_applications_per_call(app, client, staff, m
 
 
 def test_staff_list_query_count_does_not_grow_with_the_calls(app, client, staff):
-    from sqlalchemy import event
-
     def count_queries():
-        with app.app_context():
-            statements = []
-            listener = lambda *args: statements.append(args[2])  # noqa: E731
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                assert client.get("/staff/calls").status_code == 200
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
-            return len(statements)
+        with counting_statements(app) as statements:
+            assert client.get("/staff/calls").status_code == 200
+        return len(statements)
 
     make_call(app, code="ONE1")
     few = count_queries()

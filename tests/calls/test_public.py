@@ -10,6 +10,7 @@ from grants.models import Call, CallStatus, Place
 
 from ..fixtures.i18n import says
 from ..fixtures.program import make_call, sector, subdistrict
+from ..fixtures.routes import counting_statements
 from .helpers import DAMASCUS, closes_in_for, program_now
 
 EN = {"Accept-Language": "en"}
@@ -180,18 +181,10 @@ def test_no_apply_button_once_the_call_has_closed(app, client):
 
 
 def test_the_public_list_query_count_does_not_grow_with_the_calls(app, client):
-    from sqlalchemy import event
-
     def count_queries():
-        with app.app_context():
-            statements = []
-            listener = lambda *args: statements.append(args[2])  # noqa: E731
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                assert client.get("/calls").status_code == 200
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
-            return len(statements)
+        with counting_statements(app) as statements:
+            assert client.get("/calls").status_code == 200
+        return len(statements)
 
     make_call(app, code="ONE1")
     few = count_queries()

@@ -21,6 +21,7 @@ from grants.models import AuditEntry, Call, Decision, OutboxMessage, Outcome, Re
 from ..fixtures.accounts import PASSWORD
 from ..fixtures.decisions import make_reviewed_call
 from ..fixtures.i18n import says, translated
+from ..fixtures.routes import text
 
 # Five applications, best first, each asking 2,000,000 of a 5,000,000 budget (as in test_services.py): the first
 # two approved, the next two on the waiting list, the last not selected. Applicants alternate Arabic / English.
@@ -70,10 +71,6 @@ def login(client, email):
 
 def page(application_id):
     return f"/my/applications/{application_id}/decision"
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def error_beside(response, field_id) -> str | None:

@@ -3,12 +3,11 @@ release exactly once (also under two staff at once and a crashing sender), sendi
 import html
 import re
 import threading
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from grants.extensions import db
 from grants.formatting import money
@@ -21,6 +20,7 @@ from grants.models import (
 from ..fixtures.decisions import make_reviewed_call
 from ..fixtures.i18n import translated
 from ..fixtures.program import make_call
+from ..fixtures.routes import counting_statements, text
 
 # Five applications, best first; each asks 2,000,000 of a 5,000,000 budget (see tests/decisions/test_services.py):
 # two approved, two on the waiting list, the last fails a criterion threshold (not selected).
@@ -29,10 +29,6 @@ TITLE_AR, TITLE_EN = "منح المشاريع الصغيرة للشباب", "Sma
 
 
 # --- helpers -----------------------------------------------------------------------------------------
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
 
 def error_beside(response, field_id) -> str | None:
     match = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">(.*?)</p>',
@@ -75,22 +71,6 @@ def decisions_of(app, call_id) -> dict[int, Decision]:
 def money_in(app, amount, locale, currency="SYP") -> str:
     with app.test_request_context(), force_locale(locale):
         return money(amount, currency)
-
-
-@contextmanager
-def counted_queries(app):
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def bulk_decided_call(app, count, *, locales=("ar", "en"), code="BULK1", outcomes=None, released=False):
@@ -274,7 +254,7 @@ def test_the_proposal_page_query_count_does_not_grow_with_the_rows(app, client, 
                                .values(response=Response.DECLINED, responded_at=utcnow()))
             db.session.commit()
         client.get(f"/staff/calls/{call_id}/decisions")  # warm up (session user, caches)
-        with counted_queries(app) as statements:
+        with counting_statements(app) as statements:
             response = client.get(f"/staff/calls/{call_id}/decisions")
         assert response.status_code == 200 and 'id="promotion"' in response.get_data(as_text=True)
         assert response.get_data(as_text=True).count('data-reference="') == count

@@ -5,15 +5,16 @@ from sqlalchemy import select
 
 from grants.disbursements import agreement as agreement_module
 from grants.extensions import db
-from grants.models import Application, CourseCall, Grant, OutboxMessage, TrancheStatus, User
+from grants.models import Application, Call, CourseCall, Grant, OutboxMessage, TrancheStatus, User
 from grants.storage import storage
 
 from ..fixtures.accounts import Account
 from ..fixtures.disbursements import make_grant
 from ..fixtures.i18n import says, translated
+from ..fixtures.routes import post, signed_in_client, text
 from ..fixtures.training import make_course
 from .test_staff_routes import (  # noqa: F401  (call is a fixture)
-    NAME_AR, NAME_LATIN, advance, call, grant_state, letters_of, post, signed_in_client, text, tranche_ids, url,
+    NAME_AR, NAME_LATIN, advance, call, grant_state, letters_of, tranche_ids, url,
 )
 
 FAKE_PDF = b"%PDF-1.4 agreement for tests\n%%EOF\n"
@@ -28,6 +29,8 @@ def grantee_world(app, make_user, call):
     with app.app_context():  # the course was required only after the first two tranches went out
         link = db.session.scalar(select(CourseCall))
         link.required_for_payment = False
+        # No follow-up reports: the report condition is tested in tests/monitoring.
+        db.session.get(Call, call).followup_months = []
         db.session.commit()
     grantee_id, grant_id = make_grant(app, make_user, call, amount=1_000_000)
     requester, approver = make_user("staff"), make_user("admin")

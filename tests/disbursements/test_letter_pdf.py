@@ -23,9 +23,11 @@ from grants.extensions import db
 from grants.formatting import to_program_time
 from grants.mail.outbox import absolute_url
 from grants.models import Call, Currency, Letter, PaymentMethod, User
+from grants.monitoring import services as monitoring
 from grants.money_words import amount_in_words
 
 from ..fixtures.disbursements import grant, make_grant
+from ..fixtures.monitoring import COMPLETE, report_of
 from ..fixtures.training import decided_call
 from ..pdf.pdftext import extract_text, extracted_text_contains, normalise
 
@@ -122,8 +124,19 @@ def issue_letter(app, make_user, *, amount=2_500_000, title_ar=TITLE_AR, currenc
         if second and tranche is tranches[0]:
             services.record_payment(requester, tranche, method=PaymentMethod.HAWALA, reference="HW-7",
                                     paid_on=services.program_today())
+            approve_first_report(grant_id, approver)
     db.session.commit()
     return letter
+
+
+def approve_first_report(grant_id, approver) -> None:
+    """The first payment scheduled progress report 1: the grantee submits it and staff approve it (the second
+    tranche's condition)."""
+    report = report_of(grant_id)
+    grantee = report.grant.application.applicant
+    monitoring.save_report(grantee, report, COMPLETE)
+    monitoring.submit_report(grantee, report)
+    monitoring.review_report(approver, report, approve=True)
 
 
 @pytest.fixture
@@ -188,6 +201,7 @@ def test_conditions_and_payment_method_in_both_languages(ctx, make_user):
     pdf = services.letter_pdf(letter)
     assert services.position_of(letter.tranche) == (2, 3)
     assert extracted_text_contains(pdf, "The previous tranche has been paid")
+    assert extracted_text_contains(pdf, "Progress report 1 approved")
     assert extracted_text_contains(pdf, "Tranche 2 of 3 (30 percent of the grant)")
     # The letter goes out before the payment: the method is the one agreed, not yet a recorded one.
     assert extracted_text_contains(pdf, "As agreed with the program")

@@ -12,9 +12,10 @@ from grants.extensions import db
 from grants.models import AuditEntry, Grant, Letter, OutboxMessage, User
 from grants.storage import storage
 
-from ..fixtures.accounts import Account, AuthActions
+from ..fixtures.accounts import Account
 from ..fixtures.disbursements import make_grant
 from ..fixtures.i18n import says
+from ..fixtures.routes import flashes, post, signed_in_client
 from ..fixtures.training import decided_call
 from .test_letter_pdf import NAME_AR, NAME_LATIN, NATIONAL_ID
 
@@ -22,24 +23,6 @@ from .test_letter_pdf import NAME_AR, NAME_LATIN, NATIONAL_ID
 def url(app, endpoint, **values) -> str:
     with app.test_request_context():
         return url_for(endpoint, **values)
-
-
-def client_for(app, account):
-    client = app.test_client()
-    assert AuthActions(client).login(account).status_code == 302
-    return client
-
-
-def post(client, path, **kwargs):
-    """POST and close the response, as the WSGI server does: mail the request queued leaves then."""
-    response = client.post(path, **kwargs)
-    response.close()
-    return response
-
-
-def flashes(client) -> list[tuple[str, str]]:
-    with client.session_transaction() as session:
-        return list(session.pop("_flashes", []))
 
 
 def account(app, user_id) -> Account:
@@ -103,25 +86,25 @@ def test_the_grantee_and_staff_download_the_stored_pdf(app, make_user, staff, is
     path = url(app, "disbursements.letter", letter_id=letter.id)
     assert path.endswith(f"/disbursements/letters/{letter.id}.pdf")
     for who in (account(app, issued["grantee"]), staff[0], staff[1]):
-        response = client_for(app, who).get(path)
+        response = signed_in_client(app, who).get(path)
         assert response.status_code == 200
         assert response.mimetype == "application/pdf"
         assert response.data == stored_pdf(app, letter.id)
         assert f'filename={letter.number}.pdf' in response.headers["Content-Disposition"]
         assert "no-store" in response.headers["Cache-Control"]
-    assert client_for(app, make_user("applicant")).get(path).status_code == 404
+    assert signed_in_client(app, make_user("applicant")).get(path).status_code == 404
     assert app.test_client().get(path).status_code == 302  # to the sign-in page
-    assert client_for(app, staff[0]).get(url(app, "disbursements.letter", letter_id=999_999)).status_code == 404
-    assert client_for(app, staff[0]).get(f"/disbursements/letters/{2**40}.pdf").status_code == 404
+    assert signed_in_client(app, staff[0]).get(url(app, "disbursements.letter", letter_id=999_999)).status_code == 404
+    assert signed_in_client(app, staff[0]).get(f"/disbursements/letters/{2**40}.pdf").status_code == 404
 
 
 def test_a_void_letter_is_for_staff_only_and_says_void_in_its_name(app, staff, issued):
     old = issued["letter"]
     new = reissue(app, staff, old)
-    grantee = client_for(app, account(app, issued["grantee"]))
+    grantee = signed_in_client(app, account(app, issued["grantee"]))
     assert grantee.get(url(app, "disbursements.letter", letter_id=old)).status_code == 404
     assert grantee.get(url(app, "disbursements.letter", letter_id=new)).status_code == 200
-    response = client_for(app, staff[0]).get(url(app, "disbursements.letter", letter_id=old))
+    response = signed_in_client(app, staff[0]).get(url(app, "disbursements.letter", letter_id=old))
     assert response.status_code == 200
     assert f"filename={letter_row(app, old).number}-void.pdf" in response.headers["Content-Disposition"]
 
@@ -129,7 +112,7 @@ def test_a_void_letter_is_for_staff_only_and_says_void_in_its_name(app, staff, i
 def test_a_missing_file_is_a_404_not_a_500(app, staff, issued):
     with app.app_context():
         storage().delete(db.session.get(Letter, issued["letter"]).storage_key)
-    response = client_for(app, staff[0]).get(url(app, "disbursements.letter", letter_id=issued["letter"]))
+    response = signed_in_client(app, staff[0]).get(url(app, "disbursements.letter", letter_id=issued["letter"]))
     assert response.status_code == 404
 
 
@@ -208,7 +191,7 @@ def test_the_zip_holds_every_valid_letter_of_the_call(app, make_user, call, staf
     _, elsewhere = make_grant(app, make_user, other_call)
     letter_for(app, staff, elsewhere)
 
-    response = client_for(app, staff[0]).get(url(app, "disbursements.letters_zip", call_id=call))
+    response = signed_in_client(app, staff[0]).get(url(app, "disbursements.letters_zip", call_id=call))
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert "letters-DZ24C.zip" in response.headers["Content-Disposition"]
     archive = zipfile.ZipFile(io.BytesIO(response.data))
@@ -220,11 +203,12 @@ def test_the_zip_holds_every_valid_letter_of_the_call(app, make_user, call, staf
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "disbursements.letters_zip"))
         assert entry.actor_id == staff[0].id and entry.details["count"] == 2
     # The same letters give the same archive.
-    assert client_for(app, staff[1]).get(url(app, "disbursements.letters_zip", call_id=call)).data == response.data
+    again = signed_in_client(app, staff[1]).get(url(app, "disbursements.letters_zip", call_id=call))
+    assert again.data == response.data
 
 
 def test_a_call_without_letters_gives_a_message_not_an_empty_zip(app, staff, call):
-    client = client_for(app, staff[0])
+    client = signed_in_client(app, staff[0])
     response = client.get(url(app, "disbursements.letters_zip", call_id=call))
     assert response.status_code == 302 and response.location.endswith(url(app, "disbursements.call_grants",
                                                                            call_id=call))
@@ -247,7 +231,7 @@ def test_email_letters_queues_one_message_per_valid_letter_once(app, make_user, 
     _, first = make_grant(app, make_user, call)
     _, second = make_grant(app, make_user, call, amount=600_000)
     a, b = letter_for(app, staff, first), letter_for(app, staff, second)
-    client = client_for(app, staff[0])
+    client = signed_in_client(app, staff[0])
     path = url(app, "disbursements.email_letters", call_id=call)
     response = post(client, path)
     assert response.status_code == 302 and response.location.endswith(url(app, "disbursements.call_grants",
@@ -276,7 +260,7 @@ def test_email_letters_queues_one_message_per_valid_letter_once(app, make_user, 
 
 
 def test_email_letters_of_a_call_without_letters_is_refused(app, staff, call):
-    client = client_for(app, staff[0])
+    client = signed_in_client(app, staff[0])
     response = post(client, url(app, "disbursements.email_letters", call_id=call))
     assert response.status_code == 302
     assert flashes(client) == [("error", "No letters have been issued for this call yet.")]
@@ -285,7 +269,7 @@ def test_email_letters_of_a_call_without_letters_is_refused(app, staff, call):
 
 def test_email_one_letter_with_the_pdf_attached_through_smtp(app, make_user, staff, issued, smtp_server):
     letter = letter_row(app, issued["letter"])
-    client = client_for(app, staff[0])
+    client = signed_in_client(app, staff[0])
     response = post(client, url(app, "disbursements.email_letter", letter_id=letter.id))
     assert response.status_code == 302 and response.location.endswith(url(app, "disbursements.grant",
                                                                            grant_id=issued["grant"]))
@@ -311,7 +295,7 @@ def test_email_one_letter_with_the_pdf_attached_through_smtp(app, make_user, sta
 
 def test_a_void_letter_is_not_emailed(app, staff, issued):
     reissue(app, staff, issued["letter"])
-    client = client_for(app, staff[0])
+    client = signed_in_client(app, staff[0])
     post(client, url(app, "disbursements.email_letter", letter_id=issued["letter"]),
          data={"next": "https://evil.example.org/"})
     assert flashes(client) == [("error", "A void letter is not sent. Send the letter that replaced it.")]
@@ -319,7 +303,7 @@ def test_a_void_letter_is_not_emailed(app, staff, issued):
 
 
 def test_email_letter_goes_back_to_a_safe_next_page(app, staff, issued, call):
-    client = client_for(app, staff[0])
+    client = signed_in_client(app, staff[0])
     back = url(app, "disbursements.call_grants", call_id=call)
     response = post(client, url(app, "disbursements.email_letter", letter_id=issued["letter"]), data={"next": back})
     assert response.location.endswith(back)
@@ -329,7 +313,7 @@ def test_email_letter_goes_back_to_a_safe_next_page(app, staff, issued, call):
 
 
 def test_only_staff_email_and_download_zips(app, make_user, issued, call):
-    grantee = client_for(app, account(app, issued["grantee"]))
+    grantee = signed_in_client(app, account(app, issued["grantee"]))
     assert post(grantee, url(app, "disbursements.email_letter", letter_id=issued["letter"])).status_code == 403
     assert post(grantee, url(app, "disbursements.email_letters", call_id=call)).status_code == 403
     assert grantee.get(url(app, "disbursements.letters_zip", call_id=call)).status_code == 403

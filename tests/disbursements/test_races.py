@@ -15,7 +15,8 @@ from grants.models import (
 )
 
 from ..fixtures.disbursements import make_grant
-from .test_staff_routes import advance, call, post, signed_in_client, tranche_ids, url  # noqa: F401
+from ..fixtures.routes import post, signed_in_client
+from .test_staff_routes import advance, call, tranche_ids, url  # noqa: F401
 
 pytestmark = pytest.mark.postgres_only
 

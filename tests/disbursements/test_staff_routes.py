@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from flask import url_for
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from grants.disbursements import services
 from grants.extensions import db
@@ -14,9 +14,9 @@ from grants.models import (
     AuditEntry, Call, Grant, Letter, OutboxMessage, PaymentMethod, Tranche, TrancheStatus, User,
 )
 
-from ..fixtures.accounts import AuthActions
 from ..fixtures.disbursements import make_grant
 from ..fixtures.i18n import says
+from ..fixtures.routes import counting_statements, error_of, flashes, post, signed_in_client, text
 from ..fixtures.training import decided_call, make_course
 
 NAME_AR, NAME_LATIN = "أحمد عبد الرحمن الخلف", "Ahmad Abdulrahman Al-Khalaf"
@@ -27,28 +27,6 @@ NAME_AR, NAME_LATIN = "أحمد عبد الرحمن الخلف", "Ahmad Abdulrah
 @pytest.fixture
 def call(app):
     return decided_call(app)
-
-
-def signed_in_client(app, account):
-    client = app.test_client()
-    assert AuthActions(client).login(account).status_code == 302
-    return client
-
-
-def post(client, path, **kwargs):
-    """POST and close the response, as the WSGI server does once it is sent: mail queued by the request leaves then."""
-    response = client.post(path, **kwargs)
-    response.close()
-    return response
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def flashes(client) -> list[tuple[str, str]]:
-    with client.session_transaction() as session:
-        return list(session.pop("_flashes", []))
 
 
 def url(app, endpoint, **values) -> str:
@@ -106,12 +84,6 @@ def advance(app, tranche_id, to: TrancheStatus, requester_id, approver_id, paid_
                 services.record_payment(requester, tranche, method=PaymentMethod.CASH, reference="R-1",
                                         paid_on=paid_on or services.program_today())
         db.session.commit()
-
-
-def field_error(page: str, field_id: str) -> str:
-    """The error shown beside a field (the macro's <p class="error" id="<field>-error">)."""
-    found = re.search(rf'<p class="error" id="{field_id}-error">(.*?)</p>', page, re.S)
-    return found.group(1) if found else ""
 
 
 def input_value(page: str, name: str) -> str | None:
@@ -174,18 +146,9 @@ def test_call_grants_page_query_count_does_not_grow_with_grants(app, make_user, 
                 advance(app, tranche_ids(app, grant_id)[0], TrancheStatus.APPROVED, requester.id, approver.id)
 
     def statements():
-        seen = []
-
-        def listener(*args):
-            seen.append(args[2])
-
-        with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                response = client.get(path)
-                assert response.status_code == 200
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
+        with counting_statements(app) as seen:
+            response = client.get(path)
+            assert response.status_code == 200
         return len(seen), text(response)
 
     add_grants(2)
@@ -204,15 +167,15 @@ def test_call_schedule_is_saved_or_refused_beside_the_field(app, make_user, call
     refused = client.post(path, data={"schedule": "50, 30"})
     assert refused.status_code == 200
     page = text(refused)
-    assert "adding up to 100" in field_error(page, "schedule")
+    assert "adding up to 100" in error_of(page, "schedule")
     assert input_value(page, "schedule") == "50, 30"  # what was typed stays
     arabic = arabic_staff(app, make_user).post(path, data={"schedule": "abc"})
     assert says(arabic, app, "Write the tranche percentages separated by commas, each above zero, adding up to 100 "
                              "(for example 50, 30, 20).")
     empty = client.post(path, data={"schedule": ""})
-    assert field_error(text(empty), "schedule")
+    assert error_of(text(empty), "schedule")
     huge = client.post(path, data={"schedule": "5" * 5000})
-    assert huge.status_code == 200 and field_error(text(huge), "schedule")
+    assert huge.status_code == 200 and error_of(text(huge), "schedule")
     with app.app_context():
         assert db.session.get(Call, call).tranche_schedule == [50, 30, 20]
 
@@ -352,19 +315,19 @@ def test_payment_form_validation_and_a_single_payment(app, make_user, call, staf
 
     missing = client.post(path, data={"method": "", "reference": "HW-77", "paid_on": today.isoformat()})
     page = text(missing)
-    assert missing.status_code == 200 and field_error(page, "method") == "Choose how the tranche was paid."
+    assert missing.status_code == 200 and error_of(page, "method") == "Choose how the tranche was paid."
     assert input_value(page, "reference") == "HW-77"
     forged = client.post(path, data={"method": "gold", "paid_on": today.isoformat()})
-    assert field_error(text(forged), "method") == "Choose how the tranche was paid."
+    assert error_of(text(forged), "method") == "Choose how the tranche was paid."
 
     tomorrow = (today + timedelta(days=1)).isoformat()
     future = client.post(path, data={"method": "hawala", "reference": "HW-77", "paid_on": tomorrow})
     page = text(future)
-    assert field_error(page, "paid_on") == "The payment date cannot be in the future."
+    assert error_of(page, "paid_on") == "The payment date cannot be in the future."
     assert input_value(page, "paid_on") == tomorrow and input_value(page, "reference") == "HW-77"
     assert 'value="hawala" selected' in page or 'selected value="hawala"' in page
     unreadable = client.post(path, data={"method": "cash", "paid_on": "2026-13-45"})
-    assert "year-month-day" in field_error(text(unreadable), "paid_on")
+    assert "year-month-day" in error_of(text(unreadable), "paid_on")
     assert client.post(path, data={"method": "cash", "paid_on": "x" * 10_000}).status_code == 200
     assert tranche_state(app, first).status == TrancheStatus.LETTER_ISSUED
 
@@ -401,9 +364,9 @@ def test_cancel_needs_a_reason_and_voids_the_letter(app, make_user, call, staff_
 
     assert says(arabic_staff(app, make_user).get(path), app, "Its disbursement letter becomes void.")
     empty = client.post(path, data={"reason": "   "})
-    assert empty.status_code == 200 and field_error(text(empty), "reason") == "Write the reason."
+    assert empty.status_code == 200 and error_of(text(empty), "reason") == "Write the reason."
     too_long = client.post(path, data={"reason": "x" * 3000})
-    assert field_error(text(too_long), "reason")
+    assert error_of(text(too_long), "reason")
     assert tranche_state(app, first).status == TrancheStatus.LETTER_ISSUED
 
     done = post(client, path, data={"reason": "The grantee closed the shop."})
@@ -436,7 +399,7 @@ def test_reissue_voids_the_letter_and_issues_a_new_number(app, make_user, call, 
 
     form = client.get(path)
     assert form.status_code == 200 and old.number in text(form)
-    assert field_error(text(client.post(path, data={"reason": ""})), "reason") == "Write the reason."
+    assert error_of(text(client.post(path, data={"reason": ""})), "reason") == "Write the reason."
     done = post(client, path, data={"reason": "The name was misspelt."})
     assert done.status_code == 302
     old_now, new = letters_of(app, first)
@@ -462,7 +425,7 @@ def test_schedule_edit_validation_and_refusal_after_a_payment(app, make_user, ca
     form = client.get(path)
     assert form.status_code == 200 and input_value(text(form), "schedule") == "50, 30, 20"
     refused = client.post(path, data={"schedule": "70, 70"})
-    assert refused.status_code == 200 and "adding up to 100" in field_error(text(refused), "schedule")
+    assert refused.status_code == 200 and "adding up to 100" in error_of(text(refused), "schedule")
     assert input_value(text(refused), "schedule") == "70, 70"
     changed = post(client, path, data={"schedule": "60, 40"})
     assert changed.status_code == 302
@@ -475,7 +438,7 @@ def test_schedule_edit_validation_and_refusal_after_a_payment(app, make_user, ca
     assert any("cannot change once a tranche has been paid" in m for _, m in flashes(client))
     late = client.post(path, data={"schedule": "50, 50"})
     assert late.status_code == 200
-    assert field_error(text(late), "schedule") == "The schedule cannot change once a tranche has been paid."
+    assert error_of(text(late), "schedule") == "The schedule cannot change once a tranche has been paid."
     with app.app_context():
         assert [t.amount for t in services.active_tranches(db.session.get(Grant, grant_id))] == [599_999, 400_000]
 
@@ -490,18 +453,18 @@ def test_filing_the_signed_agreement(app, make_user, call, staff_pair):
 
     future = client.post(path, data={"signed_on": (today + timedelta(days=3)).isoformat()})
     assert future.status_code == 200
-    assert field_error(text(future), "signed_on") == "The signing date cannot be in the future."
+    assert error_of(text(future), "signed_on") == "The signing date cannot be in the future."
     assert input_value(text(future), "signed_on") == (today + timedelta(days=3)).isoformat()
     early = client.post(path, data={"signed_on": "2001-01-01"})
-    assert field_error(text(early), "signed_on") == "The agreement cannot be signed before the award was accepted."
-    assert field_error(text(client.post(path, data={"signed_on": ""})), "signed_on")
+    assert error_of(text(early), "signed_on") == "The agreement cannot be signed before the award was accepted."
+    assert error_of(text(client.post(path, data={"signed_on": ""})), "signed_on")
     assert grant_state(app, grant_id).agreement_signed_on is None
 
     assert post(client, path, data={"signed_on": today.isoformat()}).status_code == 302
     grant = grant_state(app, grant_id)
     assert grant.agreement_signed_on == today and grant.agreement_filed_by_id == requester.id
     again = client.post(path, data={"signed_on": today.isoformat()})
-    assert field_error(text(again), "signed_on") == "The signed agreement is already filed with this date."
+    assert error_of(text(again), "signed_on") == "The signed agreement is already filed with this date."
     assert audit_actions(app).count("disbursements.file_agreement") == 1
     page = text(client.get(url(app, "disbursements.grant", grant_id=grant_id)))
     assert 'id="agreement-filed"' in page

@@ -134,7 +134,7 @@ def test_the_report_page_in_english(app, make_user, call):
     assert "Progress report 1" in page and "To be submitted" in page
     due = world["due_on"]
     assert f"{due:%b} {due.day}, {due.year}" in page and 'id="report-overdue"' not in page
-    for label in ("Is the business operating?", "Operating", "Paused", "Closed", "Monthly revenue",
+    for label in ("Is the business operating?", "Operating", "Paused", "Closed down", "Monthly revenue",
                   "No revenue yet", "More than 3,000,000", "Women, full time", "Men, part time",
                   "What the grant money bought", "Photos and receipts", "Save draft", "Submit report"):
         assert label in page, label

@@ -319,7 +319,7 @@ def test_table_columns(app, seeded):
                                        "Remaining (budget minus paid)"]
     assert tables["money"].keys == [("call", seeded.call_a, "SYP"), ("call", seeded.call_b, "USD"),
                                     ("total", None, "SYP"), ("total", None, "USD")]
-    assert tables["survival"].columns[3:] == ["Operating", "Paused", "Closed"]
+    assert tables["survival"].columns[3:] == ["Operating", "Paused", "Closed down"]
     assert all(table.note for key, table in tables.items() if key in ("funnel", "money", "jobs", "survival"))
 
 

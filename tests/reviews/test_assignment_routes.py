@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from grants.extensions import db
 from grants.models import (
@@ -15,6 +15,7 @@ from grants.models import (
 
 from ..fixtures.program import make_application, make_call
 from ..fixtures.reviews import make_review, make_reviewer
+from ..fixtures.routes import counting_statements, text
 
 PROGRAM_TZ = ZoneInfo("Asia/Damascus")
 
@@ -30,10 +31,6 @@ def error_beside(response, field_id) -> str | None:
 def flashes(response) -> str:
     return html.unescape(" ".join(re.findall(r'<div class="notice notice-\w+" role="\w+">(.*?)</div>',
                                              response.get_data(as_text=True), re.S)))
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def program_time(delta: timedelta) -> str:
@@ -109,17 +106,8 @@ def test_profiles_page_query_count_does_not_grow_with_reviewers(app, client, sta
     application = make_application(app, make_user("applicant").id, call_id, submit=True)
 
     def count():
-        statements = []
-
-        def listener(*args):
-            statements.append(args[2])
-
-        with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                assert client.get("/staff/reviewers").status_code == 200
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
+        with counting_statements(app) as statements:
+            assert client.get("/staff/reviewers").status_code == 200
         return len(statements)
 
     first = make_reviewer(app, make_user, sectors=("retail",))
@@ -321,17 +309,8 @@ def test_assignment_page_query_count_does_not_grow_with_applications(app, client
         db.session.commit()
 
     def count(call_id):
-        statements = []
-
-        def listener(*args):
-            statements.append(args[2])
-
-        with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                response = client.get(f"/staff/calls/{call_id}/reviewers")
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
+        with counting_statements(app) as statements:
+            response = client.get(f"/staff/calls/{call_id}/reviewers")
         assert response.status_code == 200 and "The plan is complete" in response.get_data(as_text=True)
         return len(statements)
 

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Application, AuditEntry, Call, CallStatus
@@ -20,6 +20,7 @@ from grants.models import Application, AuditEntry, Call, CallStatus
 from ..fixtures.i18n import translated
 from ..fixtures.program import make_application, make_call
 from ..fixtures.reviews import make_review
+from ..fixtures.routes import counting_statements
 
 CLOSED = dict(status=CallStatus.CLOSED, opens_in=timedelta(days=-30), closes_in=timedelta(days=-1))
 # The calibration call needs no thresholds: it is about harsh and lenient reviewers only.
@@ -407,20 +408,9 @@ def test_a_business_name_that_looks_like_a_formula_stays_text(app, client, make_
 # --- query count -------------------------------------------------------------------------------------------
 
 def _statements(app, client, url) -> int:
-    count = 0
-
-    def counter(*_args, **_kwargs):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    try:
+    with counting_statements(app) as statements:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", counter)
-    return count
+    return len(statements)
 
 
 def test_the_query_count_does_not_grow_with_the_applications(app, client, make_user, staff):

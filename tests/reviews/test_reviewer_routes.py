@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from flask import url_for
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import (
@@ -16,6 +16,7 @@ from grants.reviews import services
 
 from ..fixtures.program import make_application, make_call
 from ..fixtures.reviews import make_review, make_reviewer
+from ..fixtures.routes import counting_statements
 
 PAST = dict(status=CallStatus.CLOSED, opens_in=timedelta(days=-30), closes_in=timedelta(days=-1))
 EN = {"Accept-Language": "en"}
@@ -131,18 +132,8 @@ def test_home_runs_a_fixed_number_of_queries(app, client, auth, make_user):
     auth.login(me)
 
     def queries_for_home():
-        statements = []
-        with app.app_context():
-            engine = db.engine
-
-        def count(*args):
-            statements.append(args[2])
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with counting_statements(app) as statements:
             assert client.get("/reviews").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         return len(statements)
 
     make_review(app, make_application(app, make_user("applicant").id, call_id, submit=True), me.id, submit=False)

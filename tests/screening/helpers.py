@@ -1,9 +1,8 @@
 """Helpers for the screening tests: applicants in bulk, changing an application's columns, reading pages."""
 import html
 import re
-from contextlib import contextmanager
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Application, AuditEntry, DuplicateFlag

@@ -6,16 +6,16 @@ from datetime import timedelta
 
 import pytest
 from flask import url_for
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Application, Attendance, Audience, Course, CourseSession, Enrolment, EnrolmentStatus, User
 from grants.training import services
 from grants.training.queries_attendance import roster
 
-from ..fixtures.accounts import AuthActions
 from ..fixtures.i18n import says
 from ..fixtures.program import make_application
+from ..fixtures.routes import counting_statements, flashes, signed_in_client, text
 from ..fixtures.training import decided_call, make_course, make_grantee
 
 JSON = {"Accept": "application/json"}
@@ -24,24 +24,9 @@ REFUSAL = "Attendance can be taken once the session has started."
 
 # --- helpers (also used by test_certificates and test_verify) ----------------------------------------------
 
-def signed_in_client(app, account):
-    client = app.test_client()
-    assert AuthActions(client).login(account).status_code == 302
-    return client
-
-
 def url(app, endpoint, **values) -> str:
     with app.test_request_context():
         return url_for(endpoint, **values)
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def flashes(client) -> list[tuple[str, str]]:
-    with client.session_transaction() as session:
-        return list(session.pop("_flashes", []))
 
 
 def grantee_named(app, make_user, call_id, name_ar, name_latin="", **user_fields):
@@ -273,17 +258,8 @@ def test_page_queries_do_not_grow_with_the_people(app, make_user):
     page = url(app, "training.attendance", session_id=session_id)
 
     def count() -> int:
-        statements = []
-
-        def listener(*args):
-            statements.append(args[2])
-
-        with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                assert client.get(page).status_code == 200
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
+        with counting_statements(app) as statements:
+            assert client.get(page).status_code == 200
         return len(statements)
 
     def add_person(n):

@@ -15,11 +15,10 @@ from grants.pdf.arabic import shape
 from grants.training.signin_sheet import SheetSession, render_sign_in_sheet
 
 from ..fixtures.i18n import says
+from ..fixtures.routes import flashes, signed_in_client, text
 from ..fixtures.training import decided_call, make_course
 from ..pdf.pdftext import extract_text, extracted_text_contains
-from .test_attendance_routes import (
-    enrol_directly, flashes, grantee_named, session_ids, signed_in_client, take_attendance_by_page, text, url,
-)
+from .test_attendance_routes import enrol_directly, grantee_named, session_ids, take_attendance_by_page, url
 
 NAME_AR, NAME_LATIN = "محمد عبد الرحمن الأحمد", "Mohammad Abdulrahman Al-Ahmad"
 TITLE_AR, TITLE_EN = "التخطيط لمشروع صغير", "Planning a small business"

@@ -6,14 +6,14 @@ from datetime import timedelta
 
 import pytest
 from flask import url_for
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import AuditEntry, Course, Enrolment, EnrolmentStatus, OutboxMessage, User
 from grants.training import queries, services
 
-from ..fixtures.accounts import AuthActions
 from ..fixtures.i18n import says, translated
+from ..fixtures.routes import counting_statements, flashes, post, signed_in_client, text
 from ..fixtures.training import decided_call, enrol, make_course, make_grantee, take_attendance
 
 TITLE_AR, TITLE_EN = "التخطيط لمشروع صغير", "Planning a small business"
@@ -21,29 +21,6 @@ PLACE = "مركز التدريب، دير الزور"
 
 
 # --- helpers -----------------------------------------------------------------------------------------
-
-def signed_in_client(app, account):
-    client = app.test_client()
-    assert AuthActions(client).login(account).status_code == 302
-    return client
-
-
-def post(client, path, **kwargs):
-    """POST and close the response, as the WSGI server does once it is sent: mail queued by the request leaves then."""
-    response = client.post(path, **kwargs)
-    response.close()
-    return response
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def flashes(client) -> list[tuple[str, str]]:
-    """The messages waiting to be shown, taken off the session (as showing a page would)."""
-    with client.session_transaction() as session:
-        return list(session.pop("_flashes", []))
-
 
 def enrolment(app, user_id, course_id) -> Enrolment | None:
     with app.app_context():
@@ -193,17 +170,8 @@ def test_my_training_query_count_does_not_grow_with_courses(app, make_user, call
         return course_id
 
     def count():
-        statements = []
-
-        def listener(*args):
-            statements.append(args[2])
-
-        with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                assert client.get("/training").status_code == 200
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
+        with counting_statements(app) as statements:
+            assert client.get("/training").status_code == 200
         return len(statements)
 
     enrol_in_course_with_attendance()

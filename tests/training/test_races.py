@@ -10,16 +10,10 @@ from grants.extensions import db
 from grants.models import Course, Enrolment, EnrolmentStatus, OutboxMessage
 from grants.training import queries
 
-from ..fixtures.accounts import AuthActions
+from ..fixtures.routes import signed_in_client
 from ..fixtures.training import decided_call, make_course, make_grantee
 
 pytestmark = pytest.mark.postgres_only
-
-
-def signed_in_client(app, account):
-    client = app.test_client()
-    assert AuthActions(client).login(account).status_code == 302
-    return client
 
 
 def post_all_at_once(clients, path) -> list[int]:

@@ -8,7 +8,7 @@ import pytest
 from flask import url_for
 from flask_babel import force_locale, format_datetime
 from markupsafe import escape
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import (
@@ -17,43 +17,15 @@ from grants.models import (
 )
 from grants.training import queries, services
 
-from ..fixtures.accounts import AuthActions
 from ..fixtures.i18n import says
 from ..fixtures.program import make_call
+from ..fixtures.routes import counting_statements, error_of, flashes, post, signed_in_client, text
 from ..fixtures.training import decided_call, enrol, make_course, make_grantee, take_attendance
 
 TITLE_AR, TITLE_EN = "التخطيط لمشروع صغير", "Planning a small business"
 
 
 # --- helpers -----------------------------------------------------------------------------------------
-
-def signed_in_client(app, account):
-    client = app.test_client()
-    assert AuthActions(client).login(account).status_code == 302
-    return client
-
-
-def post(client, path, **kwargs):
-    """POST and close the response, as the WSGI server does once it is sent: mail queued by the request leaves then."""
-    response = client.post(path, **kwargs)
-    response.close()
-    return response
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def flashes(client) -> list[tuple[str, str]]:
-    with client.session_transaction() as session:
-        return list(session.pop("_flashes", []))
-
-
-def error_of(page: str, field: str) -> str:
-    """The error shown beside a field (the forms macro gives it the id <field>-error)."""
-    match = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', page, re.S)
-    return " ".join(match.group(1).split()) if match else ""
-
 
 def section(page, element_id, tag="section") -> str:
     match = re.search(rf'<{tag}[^>]*id="{element_id}"[^>]*>(.*?)</{tag}>', page, re.S)
@@ -183,17 +155,8 @@ def test_course_list_query_count_does_not_grow_with_courses(app, make_user, clie
                 enrol(app, person.id, course_id)
 
     def count_queries():
-        statements = []
-
-        def listener(*args):
-            statements.append(args[2])
-
-        with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                page = text(client.get("/training/manage/courses"))
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
+        with counting_statements(app) as statements:
+            page = text(client.get("/training/manage/courses"))
         return len(statements), page.count('<tr id="course-')
 
     add_courses(2)
@@ -618,17 +581,8 @@ def test_course_page_query_count_does_not_grow_with_people(app, make_user, clien
     course_id = make_course(app, calls=[call], capacity=3, sessions=3, starts_in=timedelta(days=-1))
 
     def count_queries():
-        statements = []
-
-        def listener(*args):
-            statements.append(args[2])
-
-        with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                assert client.get(f"/training/manage/courses/{course_id}").status_code == 200
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
+        with counting_statements(app) as statements:
+            assert client.get(f"/training/manage/courses/{course_id}").status_code == 200
         return len(statements)
 
     first = enrol(app, make_grantee(app, make_user, call).id, course_id)

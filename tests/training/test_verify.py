@@ -10,8 +10,9 @@ from grants.extensions import db
 from grants.models import Application, Certificate, User, utcnow
 
 from ..fixtures.i18n import says
+from ..fixtures.routes import signed_in_client, text
 from ..fixtures.training import decided_call, make_course
-from .test_attendance_routes import enrol_directly, grantee_named, signed_in_client, text, url
+from .test_attendance_routes import enrol_directly, grantee_named, url
 
 NUMBER = "CT-2026-7K3F-9QXZ"
 NAME_AR, NAME_LATIN = "فاطمة حسن العمر", "Fatima Hasan Al-Omar"
