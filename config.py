@@ -80,6 +80,16 @@ class Config:
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
 
+    # Uploaded and generated files (grants/storage.py): "local" keeps them in UPLOAD_FOLDER (else instance/files),
+    # which several app servers must share; "s3" keeps them in an S3-compatible bucket.
+    STORAGE = env("STORAGE", "local")
+    UPLOAD_FOLDER = env("UPLOAD_FOLDER")
+    S3_BUCKET = env("S3_BUCKET")
+    S3_ENDPOINT_URL = env("S3_ENDPOINT_URL")  # unset for AWS itself; e.g. http://minio.internal:9000
+    S3_REGION = env("S3_REGION", "us-east-1")
+    S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID")  # unset: boto3's usual sources (environment, instance role)
+    S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY")
+
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 30 * 1024 * 1024)
     # Each uploaded document; MAX_CONTENT_LENGTH above bounds the whole request.
     UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
@@ -112,6 +122,8 @@ class ProductionConfig(Config):
     def check(settings):
         """Refuse to start with development defaults: a forged session or a lost database is worse."""
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not env(name)]
+        if str(settings.get("STORAGE", "local")).lower() == "s3" and not settings.get("S3_BUCKET"):
+            missing.append("S3_BUCKET")
         if missing:
             raise RuntimeError("Production needs these environment variables: " + ", ".join(missing))
 

@@ -112,23 +112,31 @@ def test_without_a_mail_server_messages_stay_in_the_outbox_for_staff(app, client
     assert "sara@example.org" in listing
 
 
-@pytest.mark.postgres_only
-def test_two_senders_at_once_deliver_each_message_exactly_once(app, smtp_server, make_user):
-    users = [make_user() for _ in range(3)]
-    with app.app_context():
-        for _ in range(20):
-            for user_id in (u.id for u in users):
-                queue_email("password_changed", to=db.session.get(User, user_id))
-        db.session.commit()
-    app.config["MAIL_BATCH_SIZE"] = 7
+# A sender in its own process, as on another machine: its own interpreter, engine and connections. It says
+# "ready", waits for "go" so both start together, delivers everything due and prints how many it sent.
+SENDER_PROCESS = """
+import json, sys
+from grants import create_app
+from grants.mail.sender import send_all
+app = create_app(json.loads(sys.argv[1]))
+with app.app_context():
+    print("ready", flush=True)
+    sys.stdin.readline()
+    report = send_all()
+    print(report.sent, report.failed, flush=True)
+"""
+
+
+def run_senders_in_threads(app) -> list[tuple[int, int]]:
     barrier = threading.Barrier(2)
-    errors = []
+    results, errors = [], []
 
     def sender():
         try:
-            with app.app_context():
+            with app.app_context():  # each thread's context has its own session and pooled connection
                 barrier.wait()
-                send_all()
+                report = send_all()
+                results.append((report.sent, report.failed))
         except Exception as error:  # pragma: no cover - shown in the assertion
             errors.append(error)
 
@@ -136,11 +144,67 @@ def test_two_senders_at_once_deliver_each_message_exactly_once(app, smtp_server,
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(60)
+        thread.join(120)
     assert errors == []
-    ids = [m["Message-ID"] for m in smtp_server.messages]
-    assert len(ids) == 60 and len(set(ids)) == 60
-    assert statuses(app) == [MessageStatus.SENT] * 60
+    return results
+
+
+def run_senders_in_processes(app) -> list[tuple[int, int]]:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    settings = {name: app.config[name] for name in (
+        "SQLALCHEMY_DATABASE_URI", "MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT", "MAIL_SUPPRESS_SEND",
+        "MAIL_BATCH_SIZE", "MAIL_DEFAULT_SENDER", "SECRET_KEY")}
+    processes = [subprocess.Popen([sys.executable, "-c", SENDER_PROCESS, json.dumps(settings)],
+                                  cwd=Path(__file__).resolve().parents[2], text=True,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for _ in range(2)]
+    try:
+        for process in processes:
+            assert process.stdout.readline().strip() == "ready", process.stderr.read()
+        for process in processes:
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        results = []
+        for process in processes:
+            out, err = process.communicate(timeout=120)
+            assert process.returncode == 0, err
+            sent, failed = out.split()
+            results.append((int(sent), int(failed)))
+        return results
+    finally:
+        for process in processes:
+            if process.poll() is None:  # pragma: no cover - only after a failed assertion
+                process.kill()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("run_senders", [run_senders_in_threads, run_senders_in_processes],
+                         ids=["threads", "processes"])
+def test_two_senders_at_once_deliver_each_message_exactly_once(app, smtp_server, make_user, run_senders):
+    users = [make_user() for _ in range(4)]
+    with app.app_context():
+        for _ in range(50):
+            for user_id in (u.id for u in users):
+                queue_email("password_changed", to=db.session.get(User, user_id))
+        db.session.commit()
+        outbox_ids = set(db.session.scalars(select(OutboxMessage.id)))
+    assert len(outbox_ids) == 200
+    app.config["MAIL_BATCH_SIZE"] = 7  # many small claims, so the two senders' claims interleave
+
+    results = run_senders(app)
+
+    assert [failed for _, failed in results] == [0, 0]
+    assert sum(sent for sent, _ in results) == 200
+    assert all(sent > 0 for sent, _ in results), results  # both really worked, at the same time
+    received = [m["Message-ID"] for m in smtp_server.messages]
+    assert len(received) == 200
+    # Each outbox row's fixed Message-ID arrived once: <outbox-ID-...>
+    assert sorted(int(message_id.split("-")[1]) for message_id in received) == sorted(outbox_ids)
+    assert statuses(app) == [MessageStatus.SENT] * 200
 
 
 def test_an_abandoned_claim_is_taken_over_after_the_lease(app, smtp_server, make_user):
