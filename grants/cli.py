@@ -37,8 +37,11 @@ def create_user_command(email, full_name, roles, locale, password):
 
 
 @click.command("seed-demo")
+@click.option("--applications", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Also generate a large decided call with this many applications (grants/bulk_demo).")
+@click.option("--seed", default=1, show_default=True, help="Random seed of the generated call.")
 @with_appcontext
-def seed_demo_command():
+def seed_demo_command(applications, seed):
     """Add the demo program (idempotent) and print its accounts."""
     from .demo import DEMO_PASSWORD, seed_demo
 
@@ -47,6 +50,13 @@ def seed_demo_command():
     click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for email, roles in accounts:
         click.echo(f"  {email:28} {', '.join(roles)}")
+    if applications:
+        from .bulk_demo import generate_program
+
+        started = time.perf_counter()
+        counts = generate_program(applications, seed=seed)
+        click.echo(f"Generated {counts['applications']} applications in {time.perf_counter() - started:.1f} s "
+                   f"(same password): " + ", ".join(f"{table} {rows}" for table, rows in counts.items()))
 
 
 @mail_cli.command("send")
