@@ -45,8 +45,12 @@ PYTEST_ARGS ?= -n auto
 test: install-dev translations
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Timings at N applications on SQLite and PostgreSQL (DATABASES=sqlite for one); figures go to bench/RESULTS.md.
+N ?= 20000
+DATABASES ?= sqlite,postgresql
+
 bench: install-dev translations
-	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench --applications $(N) --databases $(DATABASES) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/*.db translations/*/LC_MESSAGES/*.mo .pytest_cache
