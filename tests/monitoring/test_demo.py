@@ -5,7 +5,6 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -22,10 +21,6 @@ ARABIC = re.compile(r"[\u0600-\u06FF]")
 def counts() -> dict:
     return {model.__name__: db.session.scalar(select(func.count()).select_from(model)) for model in MODELS}
 
-
-@pytest.fixture(autouse=True)
-def own_storage(app, tmp_path):
-    app.config["UPLOAD_FOLDER"] = str(tmp_path / "files")
 
 
 def test_the_demo_leaves_overdue_and_approved_reports_and_visits_with_photos_and_is_idempotent(app):

@@ -19,7 +19,7 @@ from grants.storage import storage
 from ..fixtures.accounts import Account
 from ..fixtures.i18n import says
 from ..fixtures.monitoring import COMPLETE, paid_grant, report_of
-from ..fixtures.routes import counting_statements, error_of, flashes, post, signed_in_client, text
+from ..fixtures.routes import counting_statements, error_of, flashes, input_value, post, signed_in_client, text
 from ..fixtures.training import decided_call
 
 PDF = b"%PDF-1.4 receipt for tests\n%%EOF\n"
@@ -93,11 +93,6 @@ def checked(page: str, name: str) -> list[str]:
     return [value for tag in re.findall(r"<input[^>]*>", page) if f'name="{name}"' in tag and "checked" in tag
             for value in re.findall(r'value="([^"]*)"', tag)]
 
-
-def input_value(page: str, name: str) -> str:
-    tag = next(tag for tag in re.findall(r"<input[^>]*>", page) if f'name="{name}"' in tag)
-    match = re.search(r'value="([^"]*)"', tag)
-    return match.group(1) if match else ""
 
 
 def textarea(page: str, name: str) -> str:

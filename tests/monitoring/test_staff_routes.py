@@ -22,7 +22,7 @@ from grants.monitoring import queries_staff, services
 from ..fixtures.disbursements import make_grant
 from ..fixtures.i18n import says
 from ..fixtures.monitoring import COMPLETE, paid_grant, report_of
-from ..fixtures.routes import counting_statements, error_of, flashes, post, signed_in_client, text
+from ..fixtures.routes import counting_statements, error_of, flashes, input_value, post, signed_in_client, text
 from ..fixtures.training import decided_call
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
@@ -78,19 +78,7 @@ def row_ids(page: str) -> list[int]:
     return [int(found) for found in re.findall(r'<tr id="report-(\d+)"', page)]
 
 
-def input_value(page: str, name: str) -> str | None:
-    found = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page)
-    return found.group(1) if found else None
 
-
-@pytest.fixture(autouse=True)
-def own_storage(app, tmp_path):
-    app.config["UPLOAD_FOLDER"] = str(tmp_path / "files")
-
-
-@pytest.fixture
-def staff_en(make_user):
-    return make_user("staff", locale="en", name="Rania Haddad")
 
 
 @pytest.fixture

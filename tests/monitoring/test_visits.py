@@ -20,7 +20,7 @@ from grants.storage import storage
 
 from ..fixtures.i18n import says
 from ..fixtures.monitoring import paid_grant
-from ..fixtures.routes import error_of, flashes, post, signed_in_client, text
+from ..fixtures.routes import error_of, flashes, input_value, post, signed_in_client, text
 from ..fixtures.training import decided_call
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 40
@@ -51,20 +51,7 @@ def counts(app) -> dict:
                 if Path(storage().root).exists() else 0}
 
 
-def input_value(page: str, name: str) -> str | None:
-    found = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page)
-    return found.group(1) if found else None
 
-
-@pytest.fixture(autouse=True)
-def own_storage(app, tmp_path):
-    """Files go to this test's folder, so counting them sees only what this test stored."""
-    app.config["UPLOAD_FOLDER"] = str(tmp_path / "files")
-
-
-@pytest.fixture
-def staff_en(make_user):
-    return make_user("staff", locale="en", name="Rania Haddad")
 
 
 @pytest.fixture
