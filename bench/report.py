@@ -30,9 +30,6 @@ scoring form a review in the demo's call under review. Form POSTs send back the 
 that changes nothing but runs every check). Letters are issued for the call's approved tranches (number, PDF,
 storage, one commit each); mail is 2,000 queued messages delivered by `send_all` to aiosmtpd on loopback, in
 a process of its own.
-
-The machine has 2 cores, and other work (other helpers' tests and the deadline-rush load test) was using them
-during these runs: absolute times are noisy, the ratios less so.
 """
 OWN_SECTIONS = ("Pages", "Throughput")
 OTHER_SECTIONS = ("Generating data", "Deadline rush")
