@@ -12,6 +12,7 @@ from decimal import Decimal
 from statistics import fmean
 
 from ..decisions.selection import Candidate, propose_funding
+from ..decisions.services import decision_columns
 from ..models import (
     ApplicationStatus, Decision, Outcome, Recommendation, Response, Review, ReviewerProfile, ReviewStatus, Role, Score,
     ScreeningStatus, reviewer_sectors,
@@ -116,12 +117,7 @@ def _decisions(program: Program, reviewed: list[Applicant], scores: dict) -> lis
     rows, answers = [], []
     for rank, applicant in enumerate(ranked, start=1):
         proposal = chosen.get(applicant.id)
-        if proposal is None:
-            outcome, amount, funded_from, position = Outcome.NOT_SELECTED, 0, None, None
-        elif proposal.approved:
-            outcome, amount, funded_from, position = Outcome.APPROVED, proposal.awarded, proposal.funded_from, None
-        else:
-            outcome, amount, funded_from, position = Outcome.WAITLISTED, 0, None, proposal.waitlist_position
+        outcome, amount, funded_from, position = decision_columns(proposal)
         response, responded_at = _answer(program, outcome, released_at)
         feedback_ar, feedback_en = names.FEEDBACK[outcome.value]
         rows.append(dict(

@@ -71,6 +71,16 @@ def compute_proposal(call: Call):
     return results, chosen, applications
 
 
+def decision_columns(proposed) -> tuple[Outcome, int, object, int | None]:
+    """(outcome, amount, funded from, waiting-list position) of one candidate's place in a funding proposal
+    (None: not chosen)."""
+    if proposed is None:
+        return Outcome.NOT_SELECTED, 0, None, None
+    if proposed.approved:
+        return Outcome.APPROVED, proposed.awarded, proposed.funded_from, None
+    return Outcome.WAITLISTED, 0, None, proposed.waitlist_position
+
+
 def generate_proposal(actor: User, call: Call) -> selection.SelectionResult:
     """Write a decision for every reviewable application from the ranking; replaces an unreleased proposal."""
     if call.status not in PROPOSAL_STATES:
@@ -83,12 +93,7 @@ def generate_proposal(actor: User, call: Call) -> selection.SelectionResult:
     for result in results:
         outcome_of = chosen.outcome_for(result.application_id) if result.application_id in {
             o.candidate_id for o in chosen.outcomes} else None
-        if outcome_of is None:
-            outcome, amount, funded_from, position = Outcome.NOT_SELECTED, 0, None, None
-        elif outcome_of.approved:
-            outcome, amount, funded_from, position = Outcome.APPROVED, outcome_of.awarded, outcome_of.funded_from, None
-        else:
-            outcome, amount, funded_from, position = Outcome.WAITLISTED, 0, None, outcome_of.waitlist_position
+        outcome, amount, funded_from, position = decision_columns(outcome_of)
         db.session.add(Decision(
             call_id=call.id, application_id=result.application_id, outcome=outcome, awarded_amount=amount,
             proposed_outcome=outcome, proposed_amount=amount, rank=result.rank,
