@@ -16,7 +16,9 @@ from .subjects import bulk_call_id, find_subjects
 REFERENCE_REPEAT = 200
 
 
-def run_suite(url: str, files: str, applications: int, repeat: int) -> dict:
+def run_suite(url: str, files: str, applications: int, repeat: int, only: tuple = ()) -> dict:
+    """`only` (words such as "ranking" or "letters") keeps the pages and throughput figures whose names contain
+    one of them; empty keeps everything."""
     make_app = partial(bench_app, url, Path(files))
     app = make_app()
     with app.test_request_context():
@@ -29,7 +31,7 @@ def run_suite(url: str, files: str, applications: int, repeat: int) -> dict:
 
     reference = time_requests(app, lambda: app.test_client().get(addresses[pages.HEALTHZ.name]), REFERENCE_REPEAT)
     results = []
-    for page in pages.PAGES:
+    for page in _chosen(pages.PAGES, only, key=lambda page: page.name):
         address = addresses[page.name]
         client = clients.get(page.who) if page.who else app.test_client()
         if address is None or (page.who and client is None):
@@ -42,12 +44,13 @@ def run_suite(url: str, files: str, applications: int, repeat: int) -> dict:
     memory_mb = resident_memory_mb()
 
     staff = clients["staff"]
-    figures = {
-        "letters": _figure(throughput.letters_per_second, app, subjects.call_id, subjects.staff_id),
-        "export": _figure(throughput.donor_export_seconds, app, staff, subjects.call_id,
-                          runs=3 if applications <= 5000 else 1),
-        "mail": _figure(throughput.mail_per_second, make_app, subjects.staff_id),
+    measures = {
+        "letters": lambda: _figure(throughput.letters_per_second, app, subjects.call_id, subjects.staff_id),
+        "export": lambda: _figure(throughput.donor_export_seconds, app, staff, subjects.call_id,
+                                  runs=3 if applications <= 5000 else 1),
+        "mail": lambda: _figure(throughput.mail_per_second, make_app, subjects.staff_id),
     }
+    figures = {name: measure() for name, measure in _chosen(measures.items(), only, key=lambda item: item[0])}
     with app.app_context():
         dialect = db.engine.dialect.name
         db.engine.dispose()
@@ -55,6 +58,10 @@ def run_suite(url: str, files: str, applications: int, repeat: int) -> dict:
             "reference": {"median_ms": reference.median_ms, "p95_ms": reference.p95_ms,
                           "queries": reference.query_count},
             "pages": results, "memory_mb": memory_mb, "throughput": figures}
+
+
+def _chosen(items, only: tuple, key) -> list:
+    return [item for item in items if not only or any(word in key(item) for word in only)]
 
 
 def _figure(measure, *args, **kwargs) -> dict:
