@@ -4,6 +4,8 @@ schedule and signed agreement, and the tranche verbs (request, approve, issue an
 Every verb goes through its service, which locks the grant and reads the tranche again: a double click, a
 retried request or a colleague's click a moment earlier is refused there, shown as a message, never a 500.
 """
+from functools import partial
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,7 +21,6 @@ from .forms import AgreementForm, PaymentForm, ReasonForm, ScheduleForm
 
 def _grant_url(grant_id: int) -> str:
     return url_for(".grant", grant_id=grant_id)
-
 
 
 # --- a call's grants and its schedule ------------------------------------------------------------------------
@@ -141,6 +142,14 @@ def issue_letter(tranche_id):
 
 # --- verbs with a form ---------------------------------------------------------------------------------------
 
+def _tranche_page(template: str, tranche: Tranche, form, **extra):
+    """A tranche verb's confirmation page: the tranche, its grant and grantee, and the verb's own form."""
+    grant = tranche.grant
+    return render_template(template, form=form, tranche=tranche, grant=grant, call=grant.call,
+                           application=grant.application, name=queries.grantee_name(grant.application),
+                           position=services.position_of(tranche), **extra)
+
+
 @bp.route("/disbursements/tranches/<int:tranche_id>/pay", methods=["GET", "POST"], endpoint="pay")
 @require(can_manage_disbursements)
 def pay(tranche_id):
@@ -152,11 +161,8 @@ def pay(tranche_id):
         return redirect(back)
     form = PaymentForm()
 
-    def page():
-        return render_template("disbursements/staff/pay.html", form=form, tranche=tranche, grant=tranche.grant,
-                               call=tranche.grant.call, application=tranche.grant.application,
-                               name=queries.grantee_name(tranche.grant.application),
-                               position=services.position_of(tranche), letter=services.valid_letter(tranche))
+    page = partial(_tranche_page, "disbursements/staff/pay.html", tranche, form,
+                   letter=services.valid_letter(tranche))
 
     if not form.validate_on_submit():
         return page()
@@ -175,11 +181,8 @@ def cancel(tranche_id):
         return redirect(back)
     form = ReasonForm()
 
-    def page():
-        return render_template("disbursements/staff/cancel.html", form=form, tranche=tranche, grant=tranche.grant,
-                               call=tranche.grant.call, application=tranche.grant.application,
-                               name=queries.grantee_name(tranche.grant.application),
-                               position=services.position_of(tranche), letter=services.valid_letter(tranche))
+    page = partial(_tranche_page, "disbursements/staff/cancel.html", tranche, form,
+                   letter=services.valid_letter(tranche))
 
     if not form.validate_on_submit():
         return page()
@@ -202,11 +205,7 @@ def reissue_letter(letter_id):
             return redirect(back)
     form = ReasonForm()
 
-    def page():
-        return render_template("disbursements/staff/reissue.html", form=form, letter=letter, tranche=tranche,
-                               grant=tranche.grant, call=tranche.grant.call, application=tranche.grant.application,
-                               name=queries.grantee_name(tranche.grant.application),
-                               position=services.position_of(tranche))
+    page = partial(_tranche_page, "disbursements/staff/reissue.html", tranche, form, letter=letter)
 
     if not form.validate_on_submit():
         return page()
