@@ -20,6 +20,7 @@ from ..fixtures.accounts import Account
 from ..fixtures.i18n import says
 from ..fixtures.monitoring import COMPLETE, paid_grant, report_of
 from ..fixtures.routes import counting_statements, error_of, flashes, input_value, post, signed_in_client, text
+from ..fixtures.rows import detached
 from ..fixtures.training import decided_call
 
 PDF = b"%PDF-1.4 receipt for tests\n%%EOF\n"
@@ -58,12 +59,8 @@ def report_row(app, report_id) -> ProgressReport:
 
 
 def files_of(app, report_id) -> list[MonitoringFile]:
-    with app.app_context():
-        rows = db.session.scalars(select(MonitoringFile).where(MonitoringFile.report_id == report_id)
-                                  .order_by(MonitoringFile.id)).all()
-        for row in rows:
-            db.session.expunge(row)
-        return rows
+    return detached(app, select(MonitoringFile).where(MonitoringFile.report_id == report_id)
+                    .order_by(MonitoringFile.id))
 
 
 def audit_count(app, action) -> int:

@@ -3,7 +3,6 @@ once a week per report (also across the Sunday/Monday of two ISO weeks), in the 
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
 
 from grants.disbursements.services import program_today
 from grants.extensions import db
@@ -13,6 +12,7 @@ from grants.monitoring.reminders import remind_reports
 
 from ..fixtures.i18n import translated
 from ..fixtures.monitoring import COMPLETE, paid_grant, report_of
+from ..fixtures.outbox import queued, run_committed
 from ..fixtures.training import decided_call
 
 UTC = timezone.utc
@@ -25,19 +25,11 @@ def at(day: date) -> datetime:
 
 
 def run(app, day: date) -> int:
-    with app.app_context():
-        queued = remind_reports(at(day))
-        db.session.commit()
-        return queued
+    return run_committed(app, remind_reports, at(day))
 
 
 def reminders(app) -> list[OutboxMessage]:
-    with app.app_context():
-        rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.template == "report_due")
-                                  .order_by(OutboxMessage.id)).all()
-        for row in rows:
-            db.session.expunge(row)
-        return rows
+    return queued(app, "report_due")
 
 
 def reminder_days(app, report_id) -> list[date]:

@@ -23,6 +23,7 @@ from ..fixtures.disbursements import make_grant
 from ..fixtures.i18n import says
 from ..fixtures.monitoring import COMPLETE, paid_grant, report_of
 from ..fixtures.routes import counting_statements, error_of, flashes, input_value, post, signed_in_client, text
+from ..fixtures.rows import detached
 from ..fixtures.training import decided_call
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
@@ -67,11 +68,7 @@ def report_state(app, report_id) -> ProgressReport:
 
 
 def audit_rows(app, action):
-    with app.app_context():
-        rows = db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
-        for row in rows:
-            db.session.expunge(row)
-        return rows
+    return detached(app, select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
 
 
 def row_ids(page: str) -> list[int]:

@@ -2,12 +2,13 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from grants.extensions import db
 from grants.models import CallStatus, OutboxMessage, Review
 from grants.reviews.reminders import remind_reviewers
 
+from ..fixtures.outbox import queued, run_committed
 from ..fixtures.program import make_application, make_call
 from ..fixtures.reviews import make_review, make_reviewer
 
@@ -38,19 +39,11 @@ def assign(app, application, reviewer_id, due_at, *, submit=False) -> int:
 
 
 def run(app, now=NOW) -> int:
-    with app.app_context():
-        queued = remind_reviewers(now)
-        db.session.commit()
-        return queued
+    return run_committed(app, remind_reviewers, now)
 
 
 def messages(app) -> list[OutboxMessage]:
-    with app.app_context():
-        rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.template == "review_reminder")
-                                  .order_by(OutboxMessage.id)).all()
-        for row in rows:
-            db.session.expunge(row)
-        return rows
+    return queued(app, "review_reminder")
 
 
 def reference_of(app, application_id) -> str:

@@ -9,6 +9,7 @@ from grants.models import Application, AuditEntry, DuplicateFlag
 
 from ..fixtures.program import make_application
 from ..fixtures.routes import counting_statements  # noqa: F401  (screening tests import it from here)
+from ..fixtures.rows import detached
 
 
 def submit(app, make_user, call_id, **answers) -> int:
@@ -48,16 +49,12 @@ def flashes(response) -> str:
 
 
 def audit_rows(app, subject_type="applications", subject_id=None, action=None) -> list[AuditEntry]:
-    with app.app_context():
-        query = select(AuditEntry).where(AuditEntry.subject_type == subject_type).order_by(AuditEntry.id)
-        if subject_id is not None:
-            query = query.where(AuditEntry.subject_id == subject_id)
-        if action is not None:
-            query = query.where(AuditEntry.action == action)
-        rows = db.session.scalars(query).all()
-        for row in rows:
-            db.session.expunge(row)
-        return rows
+    query = select(AuditEntry).where(AuditEntry.subject_type == subject_type).order_by(AuditEntry.id)
+    if subject_id is not None:
+        query = query.where(AuditEntry.subject_id == subject_id)
+    if action is not None:
+        query = query.where(AuditEntry.action == action)
+    return detached(app, query)
 
 
 def flags(app, call_id=None) -> list[tuple]:

@@ -16,6 +16,7 @@ from grants.training.signin_sheet import SheetSession, render_sign_in_sheet
 
 from ..fixtures.i18n import says
 from ..fixtures.routes import flashes, signed_in_client, text
+from ..fixtures.rows import detached
 from ..fixtures.training import decided_call, make_course
 from ..pdf.pdftext import extract_text, extracted_text_contains
 from .test_attendance_routes import enrol_directly, grantee_named, session_ids, take_attendance_by_page, url
@@ -46,11 +47,7 @@ def finished(app, make_user):
 
 
 def certificates(app) -> list[Certificate]:
-    with app.app_context():
-        rows = db.session.scalars(select(Certificate).order_by(Certificate.id)).all()
-        for row in rows:
-            db.session.expunge(row)
-        return rows
+    return detached(app, select(Certificate).order_by(Certificate.id))
 
 
 # --- sign-in sheet -----------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from grants.training import queries, services
 
 from ..fixtures.i18n import says, translated
 from ..fixtures.routes import counting_statements, flashes, post, signed_in_client, text
+from ..fixtures.rows import detached
 from ..fixtures.training import decided_call, enrol, make_course, make_grantee, take_attendance
 
 TITLE_AR, TITLE_EN = "التخطيط لمشروع صغير", "Planning a small business"
@@ -36,14 +37,10 @@ def seats_taken(app, course_id) -> int:
 
 
 def outbox(app, template=None) -> list[OutboxMessage]:
-    with app.app_context():
-        query = select(OutboxMessage).order_by(OutboxMessage.id)
-        if template:
-            query = query.where(OutboxMessage.template == template)
-        rows = db.session.scalars(query).all()
-        for row in rows:
-            db.session.expunge(row)
-        return rows
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if template:
+        query = query.where(OutboxMessage.template == template)
+    return detached(app, query)
 
 
 def url(app, endpoint, **values) -> str:

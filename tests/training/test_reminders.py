@@ -3,7 +3,6 @@ once per session and person however often the command runs."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import Course, OutboxMessage, User, utcnow
@@ -11,6 +10,7 @@ from grants.training import queries, services
 from grants.training.reminders import remind_sessions, tomorrow_in_program_time
 
 from ..fixtures.i18n import translated
+from ..fixtures.outbox import queued, run_committed
 from ..fixtures.training import decided_call, enrol, make_course, make_grantee
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)  # 12:00 on the 10th in Damascus (UTC+3)
@@ -18,19 +18,11 @@ UTC = timezone.utc
 
 
 def run(app, now=NOW) -> int:
-    with app.app_context():
-        queued = remind_sessions(now)
-        db.session.commit()
-        return queued
+    return run_committed(app, remind_sessions, now)
 
 
 def reminders(app) -> list[OutboxMessage]:
-    with app.app_context():
-        rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.template == "training_reminder")
-                                  .order_by(OutboxMessage.id)).all()
-        for row in rows:
-            db.session.expunge(row)
-        return rows
+    return queued(app, "training_reminder")
 
 
 def move_sessions(app, course_id, starts, *, hours=2, **fields) -> list[int]:
