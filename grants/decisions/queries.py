@@ -1,14 +1,20 @@
-"""Read helpers for the staff decision pages: the proposal table and its totals, mail progress, audiences."""
+"""Read helpers for the staff decision pages: the proposal table and its totals, mail progress, audiences.
+
+The proposal page costs a fixed number of queries whatever the number of decisions: totals, counts per filter and
+set-aside totals are SQL aggregates, and only the page of rows shown is loaded, as columns.
+"""
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 
 from flask_babel import get_locale
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import contains_eager, lazyload
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Integer, and_, case, func, literal, or_, select
 
 from ..extensions import db
 from ..models import (
-    Application, ApplicationStatus, Call, Decision, DecisionTemplate, Group, GroupMessage, MessageStatus, Outcome,
-    OutboxMessage, Response, SetAside, User,
+    Application, ApplicationStatus, Call, Decision, DecisionTemplate, Disability, Gender, Group, GroupMessage,
+    MessageStatus, Outcome, OutboxMessage, Response, SetAside, User,
 )
 
 DECISION_SUBJECT = Decision.__tablename__  # outbox subject_type of decision emails
@@ -23,22 +29,26 @@ def set_asides(call_id: int) -> list[SetAside]:
                                    .order_by(SetAside.position, SetAside.id)))
 
 
-def call_decisions(call_id: int) -> list[Decision]:
-    """Every decision of the call with its application, in rank order, in one query."""
-    return list(db.session.scalars(
-        select(Decision).join(Decision.application)
-        .options(contains_eager(Decision.application).lazyload(Application.call),  # the call is loaded already
-                 lazyload(Decision.decided_by))
-        .where(Decision.call_id == call_id)
-        .order_by(Decision.rank.asc().nulls_last(), Decision.id)))
+def applicant_name(application) -> str:
+    """The applicant's name as written in the application, in the reader's script when there is one.
 
-
-def applicant_name(application: Application) -> str:
-    """The applicant's name as written in the application, in the reader's script when there is one."""
+    Takes an Application or any row with its full_name_ar and full_name_latin columns."""
     english = str(get_locale() or "ar").startswith("en")
     first, second = ((application.full_name_latin, application.full_name_ar) if english
                      else (application.full_name_ar, application.full_name_latin))
     return first or second or ""
+
+
+def _shown_conditions() -> dict:
+    """The SQL condition of each filter of the proposal table, also counted in its totals."""
+    return {
+        "approved": Decision.outcome == Outcome.APPROVED,
+        "waitlisted": Decision.outcome == Outcome.WAITLISTED,
+        "not_selected": Decision.outcome == Outcome.NOT_SELECTED,
+        "declined": Decision.response == Response.DECLINED,
+        "changed": or_(Decision.outcome != Decision.proposed_outcome,
+                       Decision.awarded_amount != Decision.proposed_amount),
+    }
 
 
 @dataclass
@@ -64,22 +74,26 @@ class Totals:
     def remaining(self) -> int:
         return self.budget - self.awarded
 
+    @property
+    def counts(self) -> dict:
+        """How many decisions each filter of the table shows ("" for all of them)."""
+        return {"": self.decided, **{key: getattr(self, key) for key in SHOWN}}
+
 
 def proposal_totals(call: Call) -> Totals:
     """All totals of the call's decisions in one aggregate query."""
-    approved = Decision.outcome == Outcome.APPROVED
-    declined = Decision.response == Response.DECLINED
+    shown = _shown_conditions()
+    approved, declined = shown["approved"], shown["declined"]
     row = db.session.execute(select(
         func.count().filter(approved),
-        func.count().filter(Decision.outcome == Outcome.WAITLISTED),
-        func.count().filter(Decision.outcome == Outcome.NOT_SELECTED),
+        func.count().filter(shown["waitlisted"]),
+        func.count().filter(shown["not_selected"]),
         func.coalesce(func.sum(case((and_(approved, ~declined), Decision.awarded_amount), else_=0)), 0),
         func.count().filter(declined),
         func.coalesce(func.sum(case((declined, Decision.awarded_amount), else_=0)), 0),
         func.count().filter(Decision.released_at.is_not(None)),
         func.count().filter(Decision.released_at.is_(None)),
-        func.count().filter(or_(Decision.outcome != Decision.proposed_outcome,
-                                Decision.awarded_amount != Decision.proposed_amount)),
+        func.count().filter(shown["changed"]),
     ).where(Decision.call_id == call.id)).one()
     return Totals(call.budget, *(int(value or 0) for value in row))
 
@@ -109,27 +123,230 @@ class SetAsideTotals:
         return max(0, self.reserve - self.awarded)
 
 
-def set_aside_totals(call: Call, reserves: list[SetAside], decisions: list[Decision]) -> list[SetAsideTotals]:
-    """Per set-aside totals from the decisions already loaded for the table: no query per row or per group."""
-    from .services import groups_of
+def _last_day_aged(years: int, day: date) -> date:
+    """The latest birth date of someone `years` old on `day` (born on 29 February: the 28th in other years)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return date(day.year - years, 2, 28)
 
+
+def group_member(group: Group, call: Call):
+    """The SQL condition of an application belonging to a set-aside group: services.groups_of in SQL."""
+    return {
+        Group.WOMEN_LED: Application.women_led.is_(True),
+        Group.WOMEN: Application.gender == Gender.FEMALE,
+        Group.UNDER_25: Application.date_of_birth > _last_day_aged(25, call.closing_date),
+        Group.DISABILITY: Application.disability == Disability.YES,
+    }[group]
+
+
+def set_aside_totals(call: Call, reserves: list[SetAside]) -> list[SetAsideTotals]:
+    """Per set-aside totals of the call's decisions in one aggregate query (none when the call has no set-aside)."""
     totals = [SetAsideTotals(s.group, s.percentage, call.budget * s.percentage // 100) for s in reserves]
     if not totals:
         return totals
-    for decision in decisions:
-        groups = groups_of(decision.application)
-        counts = decision.response != Response.DECLINED
-        for total in totals:
-            if total.group.value not in groups:
-                continue
-            if decision.proposed_outcome != Outcome.NOT_SELECTED or decision.outcome != Outcome.NOT_SELECTED:
-                total.candidates_requested += decision.application.requested_amount
-            if decision.outcome == Outcome.APPROVED and counts:
-                total.awarded += decision.awarded_amount
-                total.members_approved += 1
-                if decision.funded_from == total.group.value:
-                    total.from_reserve += decision.awarded_amount
+    candidate = or_(Decision.proposed_outcome != Outcome.NOT_SELECTED, Decision.outcome != Outcome.NOT_SELECTED)
+    awarded = and_(Decision.outcome == Outcome.APPROVED, Decision.response != Response.DECLINED)
+    columns = []
+    for total in totals:
+        member = group_member(total.group, call)
+        columns += [
+            func.coalesce(func.sum(case((and_(member, candidate), Application.requested_amount), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(member, awarded), Decision.awarded_amount), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(member, awarded, Decision.funded_from == total.group.value),
+                                         Decision.awarded_amount), else_=0)), 0),
+            func.count().filter(and_(member, awarded)),
+        ]
+    row = db.session.execute(select(*columns).select_from(Decision)
+                             .join(Application, Application.id == Decision.application_id)
+                             .where(Decision.call_id == call.id)).one()
+    for index, total in enumerate(totals):
+        (total.candidates_requested, total.awarded, total.from_reserve,
+         total.members_approved) = (int(value or 0) for value in row[index * 4:index * 4 + 4])
     return totals
+
+
+# --- the proposal table, a page at a time -----------------------------------------------------------
+
+PAGE_SIZE = 50
+MAX_PAGE = 100_000
+# The table's filters, in the order of the links above it: key → title (that of its count in the totals).
+SHOWN = {"approved": _l("Approved"), "waitlisted": _l("Waiting list"), "not_selected": _l("Not selected"),
+         "declined": _l("Declined by applicants"), "changed": _l("Changed by staff")}
+RANK_ORDER = (Decision.rank.asc().nulls_last(), Decision.id)
+
+
+@dataclass(frozen=True)
+class ProposalFilters:
+    """Read leniently from the query string: an unknown filter or a page that is not a number means the whole list
+    and its first page; a page past the end means the last one."""
+
+    shown: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "ProposalFilters":
+        shown = args.get("show", "")
+        return cls(shown=shown if shown in SHOWN else "", page=_page_number(args.get("page")))
+
+
+def _page_number(value) -> int:
+    """1 for anything but a positive whole number; a huge number is MAX_PAGE, so it shows the last page."""
+    value = str(value or "").strip()
+    if not (value.isascii() and value.isdigit()):
+        return 1
+    return MAX_PAGE if len(value) > len(str(MAX_PAGE)) else max(1, min(int(value), MAX_PAGE))
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """One line of the table: the decision and what it shows of its application."""
+
+    id: int
+    position: int  # in rank order among the rows of the list shown, from 1
+    rank: int | None
+    score: Decimal | None
+    outcome: Outcome
+    proposed_outcome: Outcome
+    awarded_amount: int
+    proposed_amount: int
+    change_reason: str | None
+    response: Response
+    funded_from: str | None
+    waitlist_position: int | None
+    released_at: datetime | None
+    reference: str
+    business: str
+    applicant: str
+    requested: int
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome != self.proposed_outcome or self.awarded_amount != self.proposed_amount
+
+
+@dataclass
+class DecisionsPage:
+    """One page of the table, with what the pagination macro asks (page, pages, has_prev/next, prev/next_num)."""
+
+    items: list[DecisionRow]
+    page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def page_of(position: int) -> int:
+    return (position - 1) // PAGE_SIZE + 1
+
+
+def decisions_page(call_id: int, filters: ProposalFilters, totals: Totals) -> DecisionsPage:
+    """The page of decisions the filters ask for, in rank order, as columns: one query (the totals count them)."""
+    total = totals.counts[filters.shown]
+    page = max(1, min(filters.page, page_of(total) if total else 1))
+    offset = (page - 1) * PAGE_SIZE
+    # Sort and cut the decisions alone, then join the 50 applications: joining first would sort every pair.
+    shown = (select(Decision.id, Decision.rank, Decision.score, Decision.outcome, Decision.proposed_outcome,
+                    Decision.awarded_amount, Decision.proposed_amount, Decision.change_reason, Decision.response,
+                    Decision.funded_from, Decision.waitlist_position, Decision.released_at,
+                    Decision.application_id)
+             .where(Decision.call_id == call_id).order_by(*RANK_ORDER).limit(PAGE_SIZE).offset(offset))
+    if filters.shown:
+        shown = shown.where(_shown_conditions()[filters.shown])
+    shown = shown.subquery()
+    query = (select(shown, Application.reference, Application.business_name, Application.full_name_ar,
+                    Application.full_name_latin, Application.requested_amount)
+             .join(Application, Application.id == shown.c.application_id)
+             .order_by(shown.c.rank.asc().nulls_last(), shown.c.id))
+    rows = [DecisionRow(id=row.id, position=offset + index, rank=row.rank, score=row.score, outcome=row.outcome,
+                        proposed_outcome=row.proposed_outcome, awarded_amount=row.awarded_amount,
+                        proposed_amount=row.proposed_amount, change_reason=row.change_reason,
+                        response=row.response, funded_from=row.funded_from,
+                        waitlist_position=row.waitlist_position, released_at=row.released_at,
+                        reference=row.reference or "", business=row.business_name or "",
+                        applicant=applicant_name(row), requested=row.requested_amount)
+            for index, row in enumerate(db.session.execute(query), start=1)]
+    return DecisionsPage(rows, page, total)
+
+
+def _up_to(rank, decision_id):
+    """The decisions at or before (rank, decision_id) in RANK_ORDER: rank ascending, unranked last, then id."""
+    return or_(Decision.rank < rank, and_(Decision.rank == rank, Decision.id <= decision_id),
+               and_(rank.is_(None), or_(Decision.rank.is_not(None), Decision.id <= decision_id)))
+
+
+def page_of_decision(decision: Decision) -> int:
+    """The page of the whole table that shows this decision: one count."""
+    return page_of(db.session.scalar(select(func.count(Decision.id)).where(
+        Decision.call_id == decision.call_id, _up_to(literal(decision.rank, Integer), decision.id))))
+
+
+@dataclass(frozen=True)
+class FundingLine:
+    """Where the funding line falls: below the last approved decision in rank order."""
+
+    position: int  # of that decision in the whole table, from 1
+    rank: int | None
+
+    @property
+    def page(self) -> int:
+        return page_of(self.position)
+
+
+def funding_line(call_id: int) -> FundingLine | None:
+    """The last approved decision's place in rank order, in one query; None when nothing is approved.
+
+    Its place is the number of decisions up to it in RANK_ORDER (rank, unranked last, then id): a count rather than
+    a window over the whole call, which would number every decision."""
+    last = (select(Decision.rank, Decision.id)
+            .where(Decision.call_id == call_id, Decision.outcome == Outcome.APPROVED)
+            .order_by(Decision.rank.desc().nulls_first(), Decision.id.desc()).limit(1).subquery())
+    row = db.session.execute(select(func.count(Decision.id).label("position"), last.c.rank).select_from(last)
+                             .join(Decision, and_(Decision.call_id == call_id, _up_to(last.c.rank, last.c.id)))
+                             .group_by(last.c.rank, last.c.id)).first()
+    return FundingLine(int(row.position), row.rank) if row else None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """The waiting-list application the promotion notice offers to approve."""
+
+    id: int  # the decision's
+    reference: str
+    business: str
+    requested: int
+
+
+def promotion_candidate(call: Call, totals: Totals) -> Candidate | None:
+    """services.promotion_candidate as columns, with the room left taken from the totals: one query and no call
+    loaded again. The page asks it whether or not an award was declined, so its statement count does not depend on
+    the answers applicants gave."""
+    row = db.session.execute(
+        select(Decision.id, Application.reference, Application.business_name, Application.requested_amount)
+        .join(Application, Application.id == Decision.application_id)
+        .where(Decision.call_id == call.id, Decision.outcome == Outcome.WAITLISTED,
+               Application.requested_amount <= totals.remaining)
+        .order_by(Decision.waitlist_position.asc().nulls_last(), Decision.rank, Decision.id).limit(1)).first()
+    return Candidate(row.id, row.reference or "", row.business_name or "", row.requested_amount) if row else None
 
 
 def has_template(call_id: int) -> set[tuple[str, str]]:

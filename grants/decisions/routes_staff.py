@@ -49,15 +49,17 @@ def settings(call_id):
 @require(can_decide)
 def proposal(call_id):
     call = get_or_404(Call, call_id)
-    decisions = queries.call_decisions(call.id)
+    filters = queries.ProposalFilters.from_args(request.args)
     totals = queries.proposal_totals(call)
-    reserves = queries.set_asides(call.id)
-    candidate = services.promotion_candidate(call) if totals.declined else None
+    # Asked for always, so the page's statements do not depend on answers; offered once an award was declined.
+    candidate = queries.promotion_candidate(call, totals)
     return render_template(
-        "decisions/staff/proposal.html", call=call, decisions=decisions, totals=totals,
-        set_aside_totals=queries.set_aside_totals(call, reserves, decisions), candidate=candidate,
+        "decisions/staff/proposal.html", call=call, totals=totals, filters=filters,
+        page=queries.decisions_page(call.id, filters, totals), line=queries.funding_line(call.id),
+        set_aside_totals=queries.set_aside_totals(call, queries.set_asides(call.id)),
+        candidate=candidate if totals.declined else None,
         can_generate=call.status in services.PROPOSAL_STATES and not totals.released,
-        applicant_name=queries.applicant_name, funded_from=_funded_from_title, outcomes=Outcome)
+        shown_titles=queries.SHOWN, funded_from=_funded_from_title)
 
 
 def _funded_from_title(value):
@@ -109,7 +111,9 @@ def change(decision_id):
             db.session.commit()
             flash(_("The decision on %(reference)s is changed.", reference=decision.application.reference),
                   "success")
-            return redirect(url_for(".proposal", call_id=call.id) + f"#decision-{decision.id}")
+            page = queries.page_of_decision(decision)
+            return redirect(url_for(".proposal", call_id=call.id, page=page if page > 1 else None)
+                            + f"#decision-{decision.id}")
     return render_template("decisions/staff/change.html", call=call, decision=decision, form=form,
                            totals=queries.proposal_totals(call), applicant_name=queries.applicant_name,
                            funded_from=_funded_from_title)
