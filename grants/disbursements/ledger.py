@@ -1,8 +1,8 @@
 """The disbursement ledger: what each call budgeted, awarded, approved and paid, and every grant's tranches.
 
 Figures come from SQL aggregates (GROUP BY call, or call and tranche status), so a ledger costs the same few
-queries whatever the number of grants. Amounts are whole units of the call's currency; calls in different
-currencies are never added together.
+queries whatever the number of grants; the page shows the grants 50 at a time (the exports hold every one).
+Amounts are whole units of the call's currency; calls in different currencies are never added together.
 """
 import csv
 import io
@@ -12,9 +12,10 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 
 from ..audit import record
 from ..extensions import db
@@ -26,6 +27,7 @@ from ..models import (
 from ..models.calls import localized
 # The screening export's conventions: its mimetypes, and its guard against cells a spreadsheet would run as formulas.
 from ..screening.exports import FORMATS, _safe_text as safe_text  # noqa: F401
+from ..screening.queries import small_int
 
 # Approved by the second pair of eyes and not paid yet: money the program has agreed to pay out.
 APPROVED_UNPAID = (TrancheStatus.APPROVED, TrancheStatus.LETTER_ISSUED)
@@ -199,26 +201,30 @@ def totals_by_currency(rows) -> list[CurrencyTotal]:
     return sorted(totals.values(), key=lambda total: total.currency.value)
 
 
-def grant_rows(call_id: int) -> list[GrantRow]:
-    """The call's grants in reference order, each with its tranches and their valid letter: two queries."""
-    grants = db.session.execute(
-        select(Grant.id, Grant.application_id, Grant.amount, Grant.paid_total, Application.reference,
-               Application.full_name_ar, Application.full_name_latin)
-        .join(Application, Application.id == Grant.application_id)
-        .where(Grant.call_id == call_id).order_by(Application.reference, Grant.id))
+def grant_rows(call_id: int, *conditions, limit: int | None = None, offset: int = 0) -> list[GrantRow]:
+    """The call's grants in reference order (those the conditions keep; `limit` of them from `offset` when given),
+    each with its tranches and their valid letter: two queries."""
+    grants = (select(Grant.id, Grant.application_id, Grant.amount, Grant.paid_total, Application.reference,
+                     Application.full_name_ar, Application.full_name_latin)
+              .join(Application, Application.id == Grant.application_id)
+              .where(Grant.call_id == call_id, *conditions).order_by(Application.reference, Grant.id))
+    if limit is not None:
+        grants = grants.limit(limit).offset(offset)
+    grants = db.session.execute(grants)
     rows = {g.id: GrantRow(id=g.id, application_id=g.application_id, reference=g.reference or "",
                            name_ar=g.full_name_ar or "", name_latin=g.full_name_latin or "", amount=g.amount,
                            paid=g.paid_total) for g in grants}
-    if not rows:
-        return []
+    # No shortcut when there is no grant: the page sends the same statements whatever it shows.
+    # A page's few grants are named by id; every grant of the call (the export) by the call, not by thousands of ids.
+    of_these_grants = (Tranche.grant_id.in_(list(rows)) if limit is not None
+                       else and_(Grant.id == Tranche.grant_id, Grant.call_id == call_id))
     tranches = db.session.execute(
         select(Tranche.id, Tranche.grant_id, Tranche.number, Tranche.percentage, Tranche.amount, Tranche.status,
                Tranche.requested_at, Tranche.approved_at, Tranche.paid_on, Tranche.payment_method,
                Tranche.payment_reference, Tranche.cancel_reason, Letter.number.label("letter_number"),
                Letter.issued_at.label("letter_issued_at"))
-        .join(Grant, Grant.id == Tranche.grant_id)
         .outerjoin(Letter, and_(Letter.tranche_id == Tranche.id, Letter.voided_at.is_(None)))
-        .where(Grant.call_id == call_id).order_by(Tranche.grant_id, Tranche.number))
+        .where(of_these_grants).order_by(Tranche.grant_id, Tranche.number))
     for t in tranches:
         rows[t.grant_id].tranches.append(TrancheRow(
             id=t.id, number=t.number, percentage=t.percentage, amount=t.amount, status=TrancheStatus(t.status),
@@ -227,6 +233,91 @@ def grant_rows(call_id: int) -> list[GrantRow]:
             payment_method=PaymentMethod(t.payment_method) if t.payment_method else None,
             payment_reference=t.payment_reference, cancel_reason=t.cancel_reason))
     return list(rows.values())
+
+
+# --- the page's grant list: 50 grants at a time, filtered by how much of the award is paid -----------------------
+
+PAGE_SIZE = 50
+MAX_PAGE = 100_000
+
+# The list's filters, in the order of the links above it: key → title. What a grant has paid is kept on its row
+# (paid_total, never above the award), so each filter is a condition on the grant alone.
+PAYMENT_FILTERS = {
+    "unpaid": _l("Nothing paid yet"),
+    "partly_paid": _l("Partly paid"),
+    "fully_paid": _l("Fully paid"),
+}
+
+
+def _payment_conditions() -> dict:
+    return {"unpaid": Grant.paid_total == 0,
+            "partly_paid": and_(Grant.paid_total > 0, Grant.paid_total < Grant.amount),
+            "fully_paid": Grant.paid_total >= Grant.amount}
+
+
+@dataclass(frozen=True)
+class LedgerFilters:
+    """Read leniently from the query string: an unknown filter means none, a page that is not a number the first
+    and a page past the end the last, never an error."""
+
+    payment: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "LedgerFilters":
+        payment = args.get("payment", "")
+        return cls(payment=payment if payment in PAYMENT_FILTERS else "",
+                   page=min(small_int(args.get("page")) or 1, MAX_PAGE))
+
+
+@dataclass
+class GrantsPage:
+    """One page of the grant list, with what the pagination macro asks (page, pages, has_prev/next, prev/next_num)."""
+
+    items: list[GrantRow]
+    page: int
+    total: int
+    counts: dict  # filter key (and "" for all) → number of grants
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def grant_counts(call_id: int) -> dict:
+    """How many of the call's grants each filter shows (and all of them under ""), in one aggregate query."""
+    conditions = _payment_conditions()
+    row = db.session.execute(
+        select(func.count(Grant.id), *(func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+                                       for condition in conditions.values()))
+        .where(Grant.call_id == call_id)).one()
+    return {"": int(row[0]), **{key: int(count) for key, count in zip(conditions, row[1:])}}
+
+
+def grants_page(call_id: int, filters: LedgerFilters) -> GrantsPage:
+    """The filtered grants of one page, in reference order, with the count of every filter: three queries."""
+    counts = grant_counts(call_id)
+    total = counts[filters.payment]
+    page = max(1, min(filters.page, -(-total // PAGE_SIZE) or 1))
+    conditions = [_payment_conditions()[filters.payment]] if filters.payment else []
+    items = grant_rows(call_id, *conditions, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return GrantsPage(items, page, total, counts)
 
 
 # --- export for finance: one row per tranche -------------------------------------------------------------------

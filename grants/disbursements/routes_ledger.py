@@ -1,6 +1,6 @@
 """Routes of the ledger: a call's disbursements (page, CSV and XLSX for finance) and the program's ledger of every
 call."""
-from flask import Response, render_template
+from flask import Response, render_template, request
 from flask_login import current_user
 
 from ..extensions import db
@@ -13,8 +13,10 @@ from . import bp, ledger
 @require(can_manage_disbursements)
 def call_ledger(call_id):
     call = get_or_404(Call, call_id)
+    filters = ledger.LedgerFilters.from_args(request.args)
     return render_template("disbursements/ledger.html", call=call, summary=ledger.call_summary(call),
-                           grants=ledger.grant_rows(call.id), statuses=list(TrancheStatus))
+                           filters=filters, page=ledger.grants_page(call.id, filters),
+                           payment_filters=ledger.PAYMENT_FILTERS, statuses=list(TrancheStatus))
 
 
 @bp.get("/disbursements/calls/<int:call_id>/ledger.<any(csv, xlsx):fmt>", endpoint="ledger_export")

@@ -1,20 +1,169 @@
 """Read helpers for reviews: a reviewer's queue with progress, and the rows the ranking is computed from."""
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Application, Review, ReviewStatus, Score
+from ..models import Application, Call, Review, ReviewStatus, Score, Sector, localized
+from ..screening.queries import small_int
 from .services import reviewable_applications
 
 
-def reviewer_queue(reviewer_id: int):
-    """The reviewer's assignments, newest call first, with the application and call loaded in one query."""
-    return db.session.scalars(
-        select(Review).where(Review.reviewer_id == reviewer_id)
-        .options(joinedload(Review.application).joinedload(Application.call),
-                 joinedload(Review.application).joinedload(Application.sector))
-        .order_by(Review.call_id.desc(), Review.due_at.asc().nulls_last(), Review.id)
-    ).all()
+# --- the reviewer's queue: one page of 50 reviews, what is still to do first --------------------------------------
+
+QUEUE_PAGE_SIZE = 50
+MAX_PAGE = 100_000
+
+# The queue's filters, in the order of the links above it: key → title. The first is what the page opens on.
+QUEUE_FILTERS = {"todo": _l("To do"), "submitted": _l("Submitted"), "all": _l("All")}
+
+
+def _unfinished():
+    return Review.status != ReviewStatus.SUBMITTED
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """Read leniently from the query string: an unknown filter means "to do", a page that is not a number the first
+    and a page past the end the last, never an error."""
+
+    show: str = "todo"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "QueueFilters":
+        show = args.get("show", "")
+        return cls(show=show if show in QUEUE_FILTERS else "todo",
+                   page=min(small_int(args.get("page")) or 1, MAX_PAGE))
+
+
+@dataclass(frozen=True)
+class CallProgress:
+    """One call's share of the reviewer's work: done of total, and when the first unfinished review is due."""
+
+    call_id: int
+    code: str
+    title_ar: str
+    title_en: str
+    blind_review: bool
+    done: int
+    total: int
+    next_due: datetime | None
+
+    @property
+    def title(self) -> str:
+        return localized(self, "title")
+
+    @property
+    def to_do(self) -> int:
+        return self.total - self.done
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    call_id: int
+    status: ReviewStatus
+    due_at: datetime | None
+    reference: str
+    business_name: str
+    sector_ar: str | None
+    sector_en: str | None
+
+    @property
+    def sector(self) -> str:
+        return localized(self, "sector")
+
+
+@dataclass
+class QueuePage:
+    """One page of the queue, with what the pagination macro asks (page, pages, has_prev/next, prev/next_num), the
+    progress of every call of the reviewer and the count of every filter."""
+
+    items: list[QueueRow]
+    page: int
+    calls: list[CallProgress]  # newest call first
+    counts: dict  # filter key → number of reviews
+    show: str = "todo"  # the filter shown
+
+    @property
+    def done(self) -> int:
+        return self.counts["submitted"]
+
+    @property
+    def total(self) -> int:
+        return self.counts["all"]
+
+    @property
+    def groups(self) -> list[tuple[CallProgress, list[QueueRow]]]:
+        """The page's rows under their call (rows come ordered by call)."""
+        by_id = {call.call_id: call for call in self.calls}
+        return [(by_id[call_id], list(rows)) for call_id, rows in groupby(self.items, key=lambda row: row.call_id)]
+
+    @property
+    def pages(self) -> int:
+        return _pages(self.counts[self.show])
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // QUEUE_PAGE_SIZE))
+
+
+def reviewer_calls(reviewer_id: int) -> list[CallProgress]:
+    """Per call the reviewer has reviews in: done of total and the first due date still open, in one aggregate
+    query (newest call first)."""
+    rows = db.session.execute(
+        select(Call.id, Call.code, Call.title_ar, Call.title_en, Call.blind_review,
+               func.count(Review.id).filter(Review.status == ReviewStatus.SUBMITTED), func.count(Review.id),
+               func.min(Review.due_at).filter(_unfinished()))
+        .join(Call, Call.id == Review.call_id)
+        .where(Review.reviewer_id == reviewer_id)
+        .group_by(Call.id, Call.code, Call.title_ar, Call.title_en, Call.blind_review)
+        .order_by(Call.id.desc()))
+    return [CallProgress(call_id=row[0], code=row[1], title_ar=row[2], title_en=row[3], blind_review=row[4],
+                         done=int(row[5]), total=int(row[6]), next_due=row[7]) for row in rows]
+
+
+def reviewer_queue(reviewer_id: int, filters: QueueFilters = QueueFilters()) -> QueuePage:
+    """One page of the reviewer's own reviews (and nobody else's): newest call first; within a call the unfinished
+    ones first, by due date. Two queries: the progress aggregate, then the page's rows as columns."""
+    calls = reviewer_calls(reviewer_id)
+    done, total = sum(call.done for call in calls), sum(call.total for call in calls)
+    counts = {"todo": total - done, "submitted": done, "all": total}
+    page = max(1, min(filters.page, _pages(counts[filters.show])))
+    # Even an empty filter sends its query: the page costs the same statements whatever it shows.
+    shown = {"todo": [_unfinished()], "submitted": [Review.status == ReviewStatus.SUBMITTED], "all": []}[filters.show]
+    rows = db.session.execute(
+        select(Review.id, Review.call_id, Review.status, Review.due_at, Application.reference,
+               Application.business_name, Sector.name_ar, Sector.name_en)
+        .join(Application, Application.id == Review.application_id)
+        .outerjoin(Sector, Sector.id == Application.sector_id)
+        .where(Review.reviewer_id == reviewer_id, *shown)
+        .order_by(Review.call_id.desc(), case((_unfinished(), 0), else_=1), Review.due_at.asc().nulls_last(),
+                  Review.id)
+        .limit(QUEUE_PAGE_SIZE).offset((page - 1) * QUEUE_PAGE_SIZE))
+    items = [QueueRow(id=row[0], call_id=row[1], status=ReviewStatus(row[2]), due_at=row[3], reference=row[4] or "",
+                      business_name=row[5] or "", sector_ar=row[6], sector_en=row[7]) for row in rows]
+    return QueuePage(items=items, page=page, calls=calls, counts=counts, show=filters.show)
 
 
 def reviewer_progress(reviewer_id: int) -> tuple[int, int]:

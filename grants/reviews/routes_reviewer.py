@@ -3,8 +3,6 @@
 Every review page loads the review with get_or_404(..., can_open_review): a review assigned to someone
 else, or gone after a declared conflict, answers 404 and reveals nothing.
 """
-from itertools import groupby
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -55,15 +53,10 @@ def _labels(count: int) -> list[str]:
 @bp.get("/reviews")
 @require(is_reviewer)
 def home():
-    reviews = queries.reviewer_queue(current_user.id)  # one query; calls, applications and sectors joined
-    groups = []
-    for _call_id, rows in groupby(reviews, key=lambda r: r.call_id):
-        rows = list(rows)
-        groups.append({"call": rows[0].application.call, "reviews": rows,
-                       "done": sum(r.status == ReviewStatus.SUBMITTED for r in rows), "total": len(rows)})
+    filters = queries.QueueFilters.from_args(request.args)
     return render_template(
-        "reviews/reviewer/home.html", groups=groups, now=utcnow(),
-        done=sum(g["done"] for g in groups), total=len(reviews))
+        "reviews/reviewer/home.html", queue=queries.reviewer_queue(current_user.id, filters), filters=filters,
+        queue_filters=queries.QUEUE_FILTERS, now=utcnow())
 
 
 # --- the application as the reviewer sees it ------------------------------------------------------

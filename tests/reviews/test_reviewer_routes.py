@@ -113,7 +113,11 @@ def test_home_lists_only_my_assignments_grouped_by_call_with_progress(app, clien
         db.session.commit()
 
     auth.login(me)
-    html = client.get("/reviews").get_data(as_text=True)
+    # The queue opens on what is still to do; "All" shows the submitted review too (tests/reviews/test_queue_pages.py
+    # checks the filters and pages themselves).
+    todo = client.get("/reviews").get_data(as_text=True)
+    assert references[mine[0]] not in todo and all(references[a] in todo for a in mine[1:] + [blind])
+    html = client.get("/reviews?show=all").get_data(as_text=True)
     for application_id in mine + [blind]:
         assert references[application_id] in html
     assert references[not_mine] not in html and "Not my shop" not in html
