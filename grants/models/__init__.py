@@ -13,6 +13,7 @@ from .decisions import Decision, DecisionTemplate, FitPolicy, Group, GroupMessag
 from .disbursements import Grant, Letter, LetterCounter, PaymentMethod, Tranche, TrancheStatus
 from .monitoring import BusinessStatus, MonitoringFile, ProgressReport, ReportStatus, RevenueBand, SiteVisit
 from .mail import MessageStatus, OutboxMessage
+from .rankings import RankingEntry, RankingSnapshot
 from .reviews import (
     Conflict, ConflictKind, Recommendation, Review, ReviewerProfile, ReviewRevision, ReviewStatus, Score,
     reviewer_sectors,
@@ -35,4 +36,5 @@ __all__ = [
     "Topic",
     "Grant", "Letter", "LetterCounter", "PaymentMethod", "Tranche", "TrancheStatus",
     "BusinessStatus", "MonitoringFile", "ProgressReport", "ReportStatus", "RevenueBand", "SiteVisit",
+    "RankingEntry", "RankingSnapshot",
 ]

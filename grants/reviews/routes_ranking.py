@@ -10,15 +10,24 @@ from ..permissions import can_manage_reviews, get_or_404, require
 from . import bp, ranking, ranking_export
 
 
+def _stored_ranking(call, by):
+    """The stored ranking, committed at once when this request rebuilt it (so another viewer waiting for it goes on)."""
+    snapshot, rebuilt = ranking.stored_ranking(call, by)
+    if rebuilt:
+        db.session.commit()
+    return snapshot
+
+
 @bp.get("/staff/calls/<int:call_id>/ranking", endpoint="ranking")
 @require(can_manage_reviews)
 def ranking_page(call_id):
     call = get_or_404(Call, call_id)
     by = ranking.rank_by(call, request.args.get("by"))
-    table = ranking.build_ranking(call, by)
+    snapshot = _stored_ranking(call, by)
+    table = ranking.ranking_page(call, by, snapshot, request.args.get("page"))
     return render_template(
         "reviews/ranking/index.html", call=call, ranking=table, by=by, headers=ranking.table_headers(table),
-        default_by=ranking.default_rank_by(call), score=ranking.score_text,
+        default_by=ranking.default_rank_by(call), score=ranking.score_formatter(), count=ranking.count_formatter(),
         tie_rule=ranking.TIE_RULE)
 
 
@@ -48,7 +57,7 @@ def save_ranking_default(call_id):
 def ranking_export_file(call_id, fmt):
     call = get_or_404(Call, call_id)
     by = ranking.rank_by(call, request.args.get("by"))
-    table = ranking.build_ranking(call, by)
+    table = ranking.full_ranking(call, by, _stored_ranking(call, by))
     data = ranking_export.export(table, fmt)
     ranking.record_export(current_user, call, fmt, by, rows=len(table.rows))
     db.session.commit()
