@@ -89,6 +89,8 @@ class Application(db.Model):
         sa.Index("ix_applications_call_status", "call_id", "status"),
         sa.Index("ix_applications_national_id", "call_id", "national_id"),
         sa.Index("ix_applications_phone", "call_id", "phone_normalized"),
+        # The stored ranking's fingerprint reads how many and the latest change from the index alone.
+        sa.Index("ix_applications_call_status_updated", "call_id", "status", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

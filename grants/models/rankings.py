@@ -8,8 +8,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .applications import Application
-from .reviews import Review
 from .types import UTCDateTime, utcnow
 
 
@@ -61,8 +59,3 @@ class RankingEntry(db.Model):
     # No foreign key: a criterion removed from the call changes the fingerprint, and the row is rebuilt.
     tie_break_criterion_id: Mapped[int | None]
 
-
-# What grants.reviews.queries_ranking.ranking_inputs reads on every view of the ranking: a call's submitted
-# applications and reviews, how many and their latest change, from the index alone.
-sa.Index("ix_applications_call_status_updated", Application.call_id, Application.status, Application.updated_at)
-sa.Index("ix_reviews_call_status_updated", Review.call_id, Review.status, Review.updated_at)

@@ -94,6 +94,8 @@ class Review(db.Model):
                            name="submitted_is_complete"),
         sa.Index("ix_reviews_reviewer_status", "reviewer_id", "status"),
         sa.Index("ix_reviews_call_status", "call_id", "status"),
+        # The stored ranking's fingerprint reads how many and the latest change from the index alone.
+        sa.Index("ix_reviews_call_status_updated", "call_id", "status", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
