@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, and_, case, func, literal, or_, select
 
 from ..extensions import db
+from ..paging import PAGE_SIZE, Page, clamp, page_of, requested_page
 from ..models import (
     Application, ApplicationStatus, Call, Decision, DecisionTemplate, Disability, Gender, Group, GroupMessage,
     MessageStatus, Outcome, OutboxMessage, Response, SetAside, User,
@@ -169,8 +170,6 @@ def set_aside_totals(call: Call, reserves: list[SetAside]) -> list[SetAsideTotal
 
 # --- the proposal table, a page at a time -----------------------------------------------------------
 
-PAGE_SIZE = 50
-MAX_PAGE = 100_000
 # The table's filters, in the order of the links above it: key → title (that of its count in the totals).
 SHOWN = {"approved": _l("Approved"), "waitlisted": _l("Waiting list"), "not_selected": _l("Not selected"),
          "declined": _l("Declined by applicants"), "changed": _l("Changed by staff")}
@@ -188,15 +187,7 @@ class ProposalFilters:
     @classmethod
     def from_args(cls, args) -> "ProposalFilters":
         shown = args.get("show", "")
-        return cls(shown=shown if shown in SHOWN else "", page=_page_number(args.get("page")))
-
-
-def _page_number(value) -> int:
-    """1 for anything but a positive whole number; a huge number is MAX_PAGE, so it shows the last page."""
-    value = str(value or "").strip()
-    if not (value.isascii() and value.isdigit()):
-        return 1
-    return MAX_PAGE if len(value) > len(str(MAX_PAGE)) else max(1, min(int(value), MAX_PAGE))
+        return cls(shown=shown if shown in SHOWN else "", page=requested_page(args))
 
 
 @dataclass(frozen=True)
@@ -226,43 +217,10 @@ class DecisionRow:
         return self.outcome != self.proposed_outcome or self.awarded_amount != self.proposed_amount
 
 
-@dataclass
-class DecisionsPage:
-    """One page of the table, with what the pagination macro asks (page, pages, has_prev/next, prev/next_num)."""
-
-    items: list[DecisionRow]
-    page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-def page_of(position: int) -> int:
-    return (position - 1) // PAGE_SIZE + 1
-
-
-def decisions_page(call_id: int, filters: ProposalFilters, totals: Totals) -> DecisionsPage:
+def decisions_page(call_id: int, filters: ProposalFilters, totals: Totals) -> Page:
     """The page of decisions the filters ask for, in rank order, as columns: one query (the totals count them)."""
     total = totals.counts[filters.shown]
-    page = max(1, min(filters.page, page_of(total) if total else 1))
+    page = clamp(filters.page, total)
     offset = (page - 1) * PAGE_SIZE
     # Sort and cut the decisions alone, then join the 50 applications: joining first would sort every pair.
     shown = (select(Decision.id, Decision.rank, Decision.score, Decision.outcome, Decision.proposed_outcome,
@@ -285,7 +243,7 @@ def decisions_page(call_id: int, filters: ProposalFilters, totals: Totals) -> De
                         reference=row.reference or "", business=row.business_name or "",
                         applicant=applicant_name(row), requested=row.requested_amount)
             for index, row in enumerate(db.session.execute(query), start=1)]
-    return DecisionsPage(rows, page, total)
+    return Page(rows, page, total)
 
 
 def _up_to(rank, decision_id):

@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, func, select
 
 from ..audit import record
 from ..extensions import db
+from ..paging import PAGE_SIZE, Page, clamp, requested_page
 from ..formatting import to_program_time
 from ..i18n import text_direction
 from ..models import (
@@ -27,7 +28,6 @@ from ..models import (
 from ..models.calls import localized
 # The screening export's conventions: its mimetypes, and its guard against cells a spreadsheet would run as formulas.
 from ..screening.exports import FORMATS, _safe_text as safe_text  # noqa: F401
-from ..screening.queries import small_int
 
 # Approved by the second pair of eyes and not paid yet: money the program has agreed to pay out.
 APPROVED_UNPAID = (TrancheStatus.APPROVED, TrancheStatus.LETTER_ISSUED)
@@ -237,9 +237,6 @@ def grant_rows(call_id: int, *conditions, limit: int | None = None, offset: int 
 
 # --- the page's grant list: 50 grants at a time, filtered by how much of the award is paid -----------------------
 
-PAGE_SIZE = 50
-MAX_PAGE = 100_000
-
 # The list's filters, in the order of the links above it: key → title. What a grant has paid is kept on its row
 # (paid_total, never above the award), so each filter is a condition on the grant alone.
 PAYMENT_FILTERS = {
@@ -267,37 +264,7 @@ class LedgerFilters:
     def from_args(cls, args) -> "LedgerFilters":
         payment = args.get("payment", "")
         return cls(payment=payment if payment in PAYMENT_FILTERS else "",
-                   page=min(small_int(args.get("page")) or 1, MAX_PAGE))
-
-
-@dataclass
-class GrantsPage:
-    """One page of the grant list, with what the pagination macro asks (page, pages, has_prev/next, prev/next_num)."""
-
-    items: list[GrantRow]
-    page: int
-    total: int
-    counts: dict  # filter key (and "" for all) → number of grants
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
+                   page=requested_page(args))
 
 
 def grant_counts(call_id: int) -> dict:
@@ -310,14 +277,14 @@ def grant_counts(call_id: int) -> dict:
     return {"": int(row[0]), **{key: int(count) for key, count in zip(conditions, row[1:])}}
 
 
-def grants_page(call_id: int, filters: LedgerFilters) -> GrantsPage:
+def grants_page(call_id: int, filters: LedgerFilters) -> Page:
     """The filtered grants of one page, in reference order, with the count of every filter: three queries."""
     counts = grant_counts(call_id)
     total = counts[filters.payment]
-    page = max(1, min(filters.page, -(-total // PAGE_SIZE) or 1))
+    page = clamp(filters.page, total, PAGE_SIZE)
     conditions = [_payment_conditions()[filters.payment]] if filters.payment else []
     items = grant_rows(call_id, *conditions, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return GrantsPage(items, page, total, counts)
+    return Page(items, page, total, PAGE_SIZE, counts)
 
 
 # --- export for finance: one row per tranche -------------------------------------------------------------------

@@ -14,13 +14,11 @@ from sqlalchemy import and_, case, exists, func, select
 from ..disbursements.queries import grantee_name
 from ..disbursements.services import program_today
 from ..extensions import db
+from ..paging import PAGE_SIZE, Page, clamp, requested_page, small_int
 from ..models import Application, Call, Grant, MonitoringFile, ProgressReport, ReportStatus, SiteVisit, localized
-from ..screening.queries import small_int
 from .queries import is_overdue
 from ..models.monitoring import EDITABLE_REPORT_STATUSES as EDITABLE
 
-PAGE_SIZE = 50
-MAX_PAGE = 100_000
 DUE_SOON_DAYS = 30
 # Waiting for the grantee: not submitted yet, or sent back for changes. Past its due date such a report is overdue.
 OPEN = EDITABLE
@@ -68,7 +66,7 @@ class ReportFilters:
         standing = args.get("status", "")
         return cls(standing=standing if standing in STANDINGS else "",
                    call_id=call_id if call_id is not None else small_int(args.get("call")),
-                   page=min(small_int(args.get("page")) or 1, MAX_PAGE))
+                   page=requested_page(args))
 
 
 @dataclass(frozen=True)
@@ -88,36 +86,6 @@ class ReportRow:
     call_title: str
 
 
-@dataclass
-class ReportsPage:
-    """One page of the list, with what the pagination macro asks (page, pages, has_prev/next, prev/next_num)."""
-
-    items: list[ReportRow]
-    page: int
-    total: int
-    counts: dict  # filter key (and "" for all) → number of reports
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
 def _in_call(query, call_id: int | None):
     return query.where(Grant.call_id == call_id) if call_id is not None else query
 
@@ -132,14 +100,14 @@ def _counts(call_id: int | None, conditions: dict) -> dict:
     return {"": int(row["all"]), **{key: int(row[key]) for key in conditions}}
 
 
-def reports_page(filters: ReportFilters) -> ReportsPage:
+def reports_page(filters: ReportFilters) -> Page:
     """The filtered reports, overdue first (the longest overdue at the top), then those awaiting review, those
     still to come, and the approved ones; within each by due date."""
     today = program_today()
     conditions = _standing_conditions(today)
     counts = _counts(filters.call_id, conditions)
     total = counts[filters.standing]
-    page = max(1, min(filters.page, -(-total // PAGE_SIZE) or 1))
+    page = clamp(filters.page, total, PAGE_SIZE)
     order = case((conditions["overdue"], 0), (ProgressReport.status == ReportStatus.SUBMITTED, 1),
                  (ProgressReport.status == ReportStatus.APPROVED, 3), else_=2)
     query = (select(ProgressReport.id, ProgressReport.number, ProgressReport.months_after_payment,
@@ -162,7 +130,7 @@ def reports_page(filters: ReportFilters) -> ReportsPage:
                       business=row.business_name or "", call_id=row.call_id, call_code=row.code,
                       call_title=localized(row, "title"))
             for row in db.session.execute(query)]
-    return ReportsPage(rows, page, total, counts)
+    return Page(rows, page, total, PAGE_SIZE, counts)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Read helpers for reviews: a reviewer's queue with progress, and the rows the ranking is computed from."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 
@@ -7,15 +7,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
 from ..extensions import db
+from ..paging import PAGE_SIZE, Page, clamp, requested_page
 from ..models import Application, Call, Review, ReviewStatus, Score, Sector, localized
-from ..screening.queries import small_int
 from .services import reviewable_applications
 
 
 # --- the reviewer's queue: one page of 50 reviews, what is still to do first --------------------------------------
 
-QUEUE_PAGE_SIZE = 50
-MAX_PAGE = 100_000
+QUEUE_PAGE_SIZE = PAGE_SIZE
 
 # The queue's filters, in the order of the links above it: key → title. The first is what the page opens on.
 QUEUE_FILTERS = {"todo": _l("To do"), "submitted": _l("Submitted"), "all": _l("All")}
@@ -37,7 +36,7 @@ class QueueFilters:
     def from_args(cls, args) -> "QueueFilters":
         show = args.get("show", "")
         return cls(show=show if show in QUEUE_FILTERS else "todo",
-                   page=min(small_int(args.get("page")) or 1, MAX_PAGE))
+                   page=requested_page(args))
 
 
 @dataclass(frozen=True)
@@ -79,22 +78,18 @@ class QueueRow:
 
 
 @dataclass
-class QueuePage:
-    """One page of the queue, with what the pagination macro asks (page, pages, has_prev/next, prev/next_num), the
-    progress of every call of the reviewer and the count of every filter."""
+class QueuePage(Page):
+    """One page of the queue (the filter shown: `total` counts it), with the progress of every call of the reviewer
+    and the count of every filter."""
 
-    items: list[QueueRow]
-    page: int
-    calls: list[CallProgress]  # newest call first
-    counts: dict  # filter key → number of reviews
-    show: str = "todo"  # the filter shown
+    calls: list[CallProgress] = field(default_factory=list)  # newest call first
 
     @property
     def done(self) -> int:
         return self.counts["submitted"]
 
     @property
-    def total(self) -> int:
+    def assigned(self) -> int:
         return self.counts["all"]
 
     @property
@@ -102,30 +97,6 @@ class QueuePage:
         """The page's rows under their call (rows come ordered by call)."""
         by_id = {call.call_id: call for call in self.calls}
         return [(by_id[call_id], list(rows)) for call_id, rows in groupby(self.items, key=lambda row: row.call_id)]
-
-    @property
-    def pages(self) -> int:
-        return _pages(self.counts[self.show])
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-def _pages(total: int) -> int:
-    return max(1, -(-total // QUEUE_PAGE_SIZE))
 
 
 def reviewer_calls(reviewer_id: int) -> list[CallProgress]:
@@ -149,7 +120,7 @@ def reviewer_queue(reviewer_id: int, filters: QueueFilters = QueueFilters()) -> 
     calls = reviewer_calls(reviewer_id)
     done, total = sum(call.done for call in calls), sum(call.total for call in calls)
     counts = {"todo": total - done, "submitted": done, "all": total}
-    page = max(1, min(filters.page, _pages(counts[filters.show])))
+    page = clamp(filters.page, counts[filters.show], QUEUE_PAGE_SIZE)
     # Even an empty filter sends its query: the page costs the same statements whatever it shows.
     shown = {"todo": [_unfinished()], "submitted": [Review.status == ReviewStatus.SUBMITTED], "all": []}[filters.show]
     rows = db.session.execute(
@@ -163,7 +134,7 @@ def reviewer_queue(reviewer_id: int, filters: QueueFilters = QueueFilters()) -> 
         .limit(QUEUE_PAGE_SIZE).offset((page - 1) * QUEUE_PAGE_SIZE))
     items = [QueueRow(id=row[0], call_id=row[1], status=ReviewStatus(row[2]), due_at=row[3], reference=row[4] or "",
                       business_name=row[5] or "", sector_ar=row[6], sector_en=row[7]) for row in rows]
-    return QueuePage(items=items, page=page, calls=calls, counts=counts, show=filters.show)
+    return QueuePage(items, page, counts[filters.show], QUEUE_PAGE_SIZE, counts, calls=calls)
 
 
 def reviewer_progress(reviewer_id: int) -> tuple[int, int]:

@@ -2,7 +2,6 @@
 a time with live names, and its two audited verbs."""
 import functools
 import hashlib
-import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -16,6 +15,7 @@ from ..audit import record
 from ..errors import ActionRefused
 from ..extensions import db
 from ..models import Call, RankingEntry, RankingSnapshot, User, utcnow
+from ..paging import PAGE_SIZE, clamp
 from . import queries, queries_ranking, scoring
 
 RAW = "raw"
@@ -60,7 +60,7 @@ def record_export(actor: User, call: Call, fmt: str, by: str, rows: int) -> None
 
 # Bump when scoring changes what a ranking holds: every stored ranking then fails its fingerprint and is rebuilt.
 RANKING_VERSION = 1
-PER_PAGE = 50
+PER_PAGE = PAGE_SIZE
 
 
 def scoring_criteria(call: Call) -> list[scoring.Criterion]:
@@ -270,18 +270,9 @@ def _ranking(call: Call, by: str, snapshot: RankingSnapshot, entries_with_names,
                    page=page)
 
 
-def page_number(asked, pages: int) -> int:
-    """The page asked for in the address, read leniently: not a number or below 1 is the first, past the end the last."""
-    try:
-        number = int(asked)
-    except (TypeError, ValueError):
-        return 1
-    return min(max(number, 1), max(pages, 1))
-
-
-def ranking_page(call: Call, by: str, snapshot: RankingSnapshot, asked_page) -> Ranking:
+def ranking_page(call: Call, by: str, snapshot: RankingSnapshot, asked_page: int) -> Ranking:
     """One page of PER_PAGE rows of the stored ranking, in two queries (the rows, their names)."""
-    number = page_number(asked_page, math.ceil(snapshot.rows / PER_PAGE))
+    number = clamp(asked_page, snapshot.rows, PER_PAGE)
     page = db.paginate(queries_ranking.ranking_entries(call.id, by), page=number, per_page=PER_PAGE,
                        error_out=False, count=False)
     page.total = snapshot.rows  # the snapshot knows its size: no COUNT query

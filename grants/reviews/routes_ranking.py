@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..errors import ActionRefused
 from ..extensions import db
 from ..models import Call
+from ..paging import requested_page
 from ..permissions import can_manage_reviews, get_or_404, require
 from . import bp, ranking, ranking_export
 
@@ -24,7 +25,7 @@ def ranking_page(call_id):
     call = get_or_404(Call, call_id)
     by = ranking.rank_by(call, request.args.get("by"))
     snapshot = _stored_ranking(call, by)
-    table = ranking.ranking_page(call, by, snapshot, request.args.get("page"))
+    table = ranking.ranking_page(call, by, snapshot, requested_page(request.args))
     return render_template(
         "reviews/ranking/index.html", call=call, ranking=table, by=by, headers=ranking.table_headers(table),
         default_by=ranking.default_rank_by(call), score=ranking.score_formatter(), count=ranking.count_formatter(),

@@ -14,13 +14,12 @@ from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 from ..admin.queries import audit_for
 from ..extensions import db
 from ..i18n import normalize_arabic
+from ..paging import MAX_ID, PAGE_SIZE, small_int
 from ..models import (
     Application, ApplicationStatus, ApplicationTag, BusinessStage, Call, Comment, Document, DuplicateFlag,
     DuplicateKind, FlagStatus, Gender, Place, ScreeningStatus, Sector, User,
 )
 
-PAGE_SIZE = 50
-MAX_PAGE = 100_000
 
 # Age bands counted on the call's closing date; "other" is everyone outside them (or without a birth date).
 AGE_BANDS = {"18-24": (18, 24), "25-29": (25, 29), "30-35": (30, 35)}
@@ -38,16 +37,6 @@ MAX_SEARCH = 100
 MAX_TAG = 40
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_MAX_ID = 2**31 - 1
-
-
-def small_int(value) -> int | None:
-    """A positive id from a query string, or None for anything else (never an overflow in SQL)."""
-    value = str(value or "").strip()
-    if not value.isascii() or not value.isdigit():
-        return None
-    number = int(value)
-    return number if 0 < number <= _MAX_ID else None
 
 
 def clean_tag(value: str | None) -> str:
@@ -211,10 +200,6 @@ def with_row_details(query):
                          joinedload(Application.sector), selectinload(Application.tags))
 
 
-def page_number(args) -> int:
-    return min(small_int(args.get("page")) or 1, MAX_PAGE)
-
-
 def applications_page(call: Call, filters: Filters, page: int):
     return db.paginate(with_row_details(applications_query(call, filters)), page=page, per_page=PAGE_SIZE,
                        error_out=False, count=True)
@@ -298,7 +283,7 @@ def call_tags(call: Call) -> list[str]:
 
 def applications_in_call(call: Call, ids) -> list[Application]:
     """The listed (submitted or withdrawn) applications of this call among `ids`; other ids are ignored."""
-    ids = sorted({i for i in ids if isinstance(i, int) and 0 < i <= _MAX_ID})
+    ids = sorted({i for i in ids if isinstance(i, int) and 0 < i <= MAX_ID})
     if not ids:
         return []
     return list(db.session.scalars(

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import (
     Application, ApplicationStatus, BusinessStage, Call, DuplicateFlag, FlagStatus, Gender, ScreeningStatus,
 )
+from ..paging import requested_page
 from ..permissions import can_comment_on_application, can_screen_applications, get_or_404, require
 from . import bp, exports, queries, services
 from .forms import BatchForm, CommentForm, OverrideForm, flag_form
@@ -46,13 +47,13 @@ def _list_page(call: Call, filters: queries.Filters, page_number: int, batch_for
 @require(can_screen_applications)
 def applications(call_id):
     call = get_or_404(Call, call_id)
-    return _list_page(call, queries.Filters.from_args(request.args), queries.page_number(request.args))
+    return _list_page(call, queries.Filters.from_args(request.args), requested_page(request.args))
 
 
 def _list_args(back: str) -> dict:
     """The list's filters and page from the query string the batch form carried, cleaned."""
     args = MultiDict(parse_qsl(back or "", keep_blank_values=False))
-    page = queries.page_number(args)
+    page = requested_page(args)
     return {**queries.Filters.from_args(args).as_args(), **({"page": page} if page > 1 else {})}
 
 
@@ -85,7 +86,7 @@ def batch(call_id):
             abort(404)
         return _detail_page(application, batch_form=form)
     args = MultiDict(parse_qsl(back, keep_blank_values=False))
-    return _list_page(call, queries.Filters.from_args(args), queries.page_number(args), batch_form=form)
+    return _list_page(call, queries.Filters.from_args(args), requested_page(args), batch_form=form)
 
 
 @bp.get("/calls/<int:call_id>/applications/export.<any(csv, xlsx):fmt>")
