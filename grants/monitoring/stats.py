@@ -42,7 +42,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import and_, case, cast, false, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -158,7 +158,8 @@ def _flag(condition):
 
 
 def _facts(filters: Filters, calls: list[CallRow]):
-    """The applications in scope as a subquery: stage flags (1/0), amounts and the dimensions."""
+    """The applications in scope, as a query to use as a subquery or CTE: stage flags (1/0), amounts and the
+    dimensions."""
     place = aliased(Place)
     submitted = Application.status == ApplicationStatus.SUBMITTED
     eligible = and_(submitted, or_(Application.eligible.is_(True), Application.eligibility_overridden.is_(True)),
@@ -180,7 +181,8 @@ def _facts(filters: Filters, calls: list[CallRow]):
             case((place.kind == PlaceKind.DISTRICT, place.id),
                  (place.kind == PlaceKind.SUBDISTRICT, place.parent_id)).label("district_id"),
             case((place.kind == PlaceKind.SUBDISTRICT, place.id)).label("subdistrict_id"),
-            _age_band(calls).label("age_band"),
+            # Only the calls in scope: each call listed adds its date comparisons to every application's row.
+            _age_band([call for call in calls if filters.call_id in (None, call.id)]).label("age_band"),
             *[_flag(condition).label(name) for name, condition in (
                 ("submitted", submitted), ("eligible", eligible), ("reviewed", reviewed), ("approved", approved),
                 ("accepted", accepted), ("trained", trained), ("paid", paid))],
@@ -202,7 +204,7 @@ def _facts(filters: Filters, calls: list[CallRow]):
         query = query.where(day < _program_midnight(filters.end + timedelta(days=1)))
     if filters.district_id is not None:
         query = query.where(or_(Application.place_id == filters.district_id, place.parent_id == filters.district_id))
-    return query.subquery("facts")
+    return query
 
 
 @dataclass
@@ -226,15 +228,22 @@ class Counts:
         return [getattr(self, stage) for stage in STAGES]
 
 
+SUMMED = (*STAGES, "requested_amount", "awarded_amount", "paid_amount")
+# The dimensions the breakdowns are counted by, in two tables of cells (see _Figures.breakdowns). Dimensions in one
+# table multiply their numbers of values, so the places and sectors, the longest lists, have a table of their own
+# (a subdistrict also fixes its district).
+CELLS = (("call_id", "gender", "age_band", "stage", "disability"), ("district_id", "subdistrict_id", "sector_id"))
+DIMENSIONS = tuple(column for cells in CELLS for column in cells)
+
+
 def _sums(facts):
     return [func.count().label("started"),
-            *[func.coalesce(func.sum(facts.c[name]), 0).label(name)
-              for name in (*STAGES[1:], "requested_amount", "awarded_amount", "paid_amount")]]
+            *[func.coalesce(func.sum(facts.c[name]), 0).label(name) for name in SUMMED[1:]]]
 
 
 def _counts(row) -> Counts:
-    return Counts(**{name: int(getattr(row, name)) for name in (*STAGES, "requested_amount", "awarded_amount",
-                                                                "paid_amount")})
+    # None only from the total of no applications at all (a SUM over no cells).
+    return Counts(**{name: int(getattr(row, name) or 0) for name in SUMMED})
 
 
 class _Figures:
@@ -242,7 +251,6 @@ class _Figures:
 
     def __init__(self, filters: Filters):
         self.filters = filters
-        self._grouped: dict[str, dict] = {}
 
     @cached_property
     def calls(self) -> list[CallRow]:
@@ -261,8 +269,12 @@ class _Figures:
         return {sector.id: sector for sector in db.session.scalars(select(Sector).order_by(Sector.id))}
 
     @cached_property
-    def facts(self):
+    def facts_query(self):
         return _facts(self.filters, self.calls)
+
+    @cached_property
+    def facts(self):
+        return self.facts_query.subquery("facts")
 
     @cached_property
     def registered(self) -> int:
@@ -276,25 +288,49 @@ class _Figures:
 
     @cached_property
     def funnel(self) -> Counts:
-        facts = self.facts
-        women = func.coalesce(func.sum(case((facts.c.gender == Gender.FEMALE.value, facts.c.approved), else_=0)), 0)
-        young = func.coalesce(func.sum(case((facts.c.age_band.in_(list(AGE_BANDS)), facts.c.approved), else_=0)), 0)
-        row = db.session.execute(select(*_sums(facts), women.label("approved_women"),
-                                        young.label("approved_young"))).one()
-        counts = _counts(row)
-        counts.extra = {"approved_women": int(row.approved_women), "approved_young": int(row.approved_young)}
+        counts = self.breakdowns[1]
+        counts.extra = {
+            "approved_women": self.grouped("gender").get(Gender.FEMALE, Counts()).approved,
+            "approved_young": sum(self.grouped("age_band").get(band, Counts()).approved for band in AGE_BANDS)}
         return counts
 
     def grouped(self, column: str) -> dict:
-        """{dimension value (None when missing): Counts} for one column of the facts (queried once)."""
-        if column not in self._grouped:
-            self._grouped[column] = self._group_by(column)
-        return self._grouped[column]
+        """{dimension value (None when missing): Counts} for one of the DIMENSIONS."""
+        return self.breakdowns[0][column]
 
-    def _group_by(self, column: str) -> dict:
-        key = self.facts.c[column]
-        rows = db.session.execute(select(key.label("key"), *_sums(self.facts)).group_by(key)).all()
-        return {row.key: _counts(row) for row in rows}
+    @cached_property
+    def breakdowns(self) -> tuple[dict[str, dict], Counts]:
+        """({dimension: {value: Counts}}, Counts of all the applications), in one statement.
+
+        The facts are a CTE used twice, so SQLite (3.35+) and PostgreSQL (12+) compute them once: the stage flags
+        and their subqueries are the expensive part, which a GROUP BY per dimension used to compute again each time.
+        They are first summed into the CELLS, two GROUP BYs over the applications; each breakdown then sums the few
+        cells of its dimension, in a UNION ALL whose rows say which dimension they belong to. The key columns not grouped by are NULLs cast to the dimension's type, so
+        every row has the types of the first (PostgreSQL resolves a UNION's NULLs pair by pair).
+        """
+        facts = self.facts_query.cte("facts")
+
+        def summed(cells, dimension=None):
+            """The cells summed per value of the dimension (all together when None), keyed by its column."""
+            keys = [(cells.c[column] if column == dimension else cast(null(), facts.c[column].type)).label(column)
+                    for column in DIMENSIONS]
+            query = select(literal(dimension or "all").label("dimension"), *keys,
+                           *[func.sum(cells.c[name]).label(name) for name in SUMMED])
+            return query.group_by(cells.c[dimension]) if dimension else query
+
+        tables = [select(*[facts.c[column] for column in columns], *_sums(facts))
+                  .group_by(*[facts.c[column] for column in columns]).cte(f"cells_{number}")
+                  for number, columns in enumerate(CELLS)]
+        # Any table of cells holds all the applications: the first gives the total.
+        branches = [summed(tables[0]), *[summed(cells, column) for cells, columns in zip(tables, CELLS)
+                                         for column in columns]]
+        grouped, total = {column: {} for column in DIMENSIONS}, Counts()
+        for row in db.session.execute(union_all(*branches)):
+            if row.dimension == "all":
+                total = _counts(row)
+            else:
+                grouped[row.dimension][getattr(row, row.dimension)] = _counts(row)
+        return grouped, total
 
     @cached_property
     def training(self) -> tuple[list, object]:
