@@ -30,6 +30,7 @@ def run_suite(url: str, files: str, applications: int, repeat: int, only: tuple 
     clients = {who: pages.sign_in(app, user_id) for who, user_id in people.items() if user_id is not None}
 
     reference = time_requests(app, lambda: app.test_client().get(addresses[pages.HEALTHZ.name]), REFERENCE_REPEAT)
+    memory_before_mb = resident_memory_mb()
     results = []
     for page in _chosen(pages.PAGES, only, key=lambda page: page.name):
         address = addresses[page.name]
@@ -37,10 +38,15 @@ def run_suite(url: str, files: str, applications: int, repeat: int, only: tuple 
         if address is None or (page.who and client is None):
             results.append({"name": page.name, "skipped": "nothing of this kind in the data"})
             continue
+        rss_before = resident_memory_mb()
         timing = time_requests(app, _sender(app, page, client, address, login), repeat)
+        # The resident set after the page's requests, and what they added to it: memory a request frees stays in
+        # the process (allocator arenas), so a page's peak shows here and in the worker's total.
+        rss_after = resident_memory_mb()
         results.append({"name": page.name, "address": address, "target_ms": page.target_ms,
                         "median_ms": timing.median_ms, "p95_ms": timing.p95_ms, "queries": timing.query_count,
-                        "queries_seen": sorted(set(timing.queries)), "statuses": sorted(timing.statuses)})
+                        "queries_seen": sorted(set(timing.queries)), "statuses": sorted(timing.statuses),
+                        "rss_mb": rss_after, "rss_added_mb": rss_after - rss_before})
     memory_mb = resident_memory_mb()
 
     staff = clients["staff"]
@@ -57,7 +63,7 @@ def run_suite(url: str, files: str, applications: int, repeat: int, only: tuple 
     return {"database": dialect, "applications": applications, "subjects": asdict(subjects),
             "reference": {"median_ms": reference.median_ms, "p95_ms": reference.p95_ms,
                           "queries": reference.query_count},
-            "pages": results, "memory_mb": memory_mb, "throughput": figures}
+            "pages": results, "memory_before_mb": memory_before_mb, "memory_mb": memory_mb, "throughput": figures}
 
 
 def _chosen(items, only: tuple, key) -> list:

@@ -2,12 +2,16 @@
 
 A sender claims a batch by marking it `sending` with its own claim token in one UPDATE, whose
 inner SELECT uses FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite serialises writers anyway), so
-two senders never hold the same message. Each message is marked sent in its own commit right
-after the SMTP server accepts it. A sender that dies between those two steps leaves the row in
-`sending`; it is claimed again after MAIL_CLAIM_TIMEOUT, and its fixed Message-ID lets the
-receiving side drop the rare duplicate.
+two senders never hold the same message. It sends the batch over one SMTP connection and records
+the outcomes in groups: the messages the server has accepted are marked sent by one UPDATE and one
+commit per RECORD_EVERY messages (at once when a message fails), not one commit per message.
+A message is marked sent only after the server accepted it. A sender that dies between those two
+steps leaves its rows in `sending`: they are claimed again after MAIL_CLAIM_TIMEOUT and sent again
+with their fixed Message-ID, so the receiving side can drop the duplicate. That at-least-once
+window is at most RECORD_EVERY messages per sender; nothing claimed is ever lost.
 """
 import logging
+import smtplib
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -103,14 +107,56 @@ def _attachment_bytes(attachment: dict) -> bytes:
     return attachment["content"].encode()
 
 
-def _mark_failed(message: OutboxMessage, error: Exception) -> None:
-    message.last_error = f"{type(error).__name__}: {error}"[:2000]
-    message.claim_token = None
+# Outcomes recorded per commit: the larger, the fewer commits (each a disk sync on SQLite), and the more
+# messages a sender killed before recording them sends a second time (with the same Message-ID).
+RECORD_EVERY = 20
+
+
+def _still_ours(token: str, ids):
+    """The rows of `ids` this sender still holds: a claim taken over after the lease is no longer ours."""
+    return and_(OutboxMessage.id.in_(ids), OutboxMessage.claim_token == token)
+
+
+def _record_sent(token: str, ids: list[int]) -> None:
+    """The server accepted these: mark them sent, all in one statement and one commit."""
+    if ids:
+        db.session.execute(
+            update(OutboxMessage).where(_still_ours(token, ids))
+            .values(status=MessageStatus.SENT, sent_at=utcnow(), last_error=None, claim_token=None)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+
+
+def _record_failed(token: str, message: OutboxMessage, error: Exception) -> None:
+    """Back in the queue after a back-off, or failed for good after MAIL_MAX_ATTEMPTS (committed by the caller)."""
+    values = {"last_error": f"{type(error).__name__}: {error}"[:2000], "claim_token": None}
     if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-        message.status = MessageStatus.FAILED
+        values["status"] = MessageStatus.FAILED
     else:
-        message.status = MessageStatus.QUEUED
-        message.next_attempt_at = utcnow() + retry_delay(message.attempts)
+        values["status"] = MessageStatus.QUEUED
+        values["next_attempt_at"] = utcnow() + retry_delay(message.attempts)
+    db.session.execute(update(OutboxMessage).where(_still_ours(token, [message.id])).values(**values)
+                       .execution_options(synchronize_session=False))
+
+
+def _release(token: str, ids: list[int]) -> None:
+    """Give back claimed messages that were never tried (the connection broke): due now, the try not counted."""
+    if ids:
+        db.session.execute(
+            update(OutboxMessage).where(_still_ours(token, ids))
+            .values(status=MessageStatus.QUEUED, claim_token=None, next_attempt_at=utcnow(),
+                    attempts=OutboxMessage.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _connection_lost(error: Exception) -> bool:
+    """An error after which this SMTP connection cannot send the next message (unlike a refused recipient)."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421  # "closing the channel": smtplib has closed it
+    return isinstance(error, smtplib.SMTPServerDisconnected) or (
+        isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException))  # a socket error
 
 
 def send_batch(limit=None, ids=None, *, ignore_backoff=False) -> SendReport:
@@ -121,30 +167,43 @@ def send_batch(limit=None, ids=None, *, ignore_backoff=False) -> SendReport:
     batch = claim_batch(limit or current_app.config["MAIL_BATCH_SIZE"], ids, ignore_backoff=ignore_backoff)
     if not batch:
         return report
+    token = batch[0].claim_token
+    # Recording commits; committed ORM objects would each be reloaded by a SELECT when next read. Detached,
+    # they keep what the claim loaded, and outcomes are written by UPDATE statements instead.
+    for message in batch:
+        db.session.expunge(message)
     try:
         connection = mail.connect()
         connection.__enter__()
     except Exception as error:  # server down: every claimed message waits for its next try
         log.warning("SMTP connection failed: %s", error)
         for message in batch:
-            _mark_failed(message, error)
+            _record_failed(token, message, error)
         db.session.commit()
         report.failed = len(batch)
         return report
+    accepted = []
     try:
-        for message in batch:
+        for index, message in enumerate(batch):
             try:
                 connection.send(_as_flask_mail(message))
             except Exception as error:
-                _mark_failed(message, error)
                 report.failed += 1
+                _record_failed(token, message, error)
+                if _connection_lost(error):
+                    # The rest were not tried: back to the queue for the next batch's new connection.
+                    log.warning("SMTP connection lost: %s", error)
+                    _release(token, [rest.id for rest in batch[index + 1:]])
+                    break
+                _record_sent(token, accepted)  # commits the failure with the messages accepted before it
+                accepted = []
             else:
-                message.status = MessageStatus.SENT
-                message.sent_at = utcnow()
-                message.last_error = None
-                message.claim_token = None
+                accepted.append(message.id)
                 report.sent += 1
-            db.session.commit()
+                if len(accepted) >= RECORD_EVERY:
+                    _record_sent(token, accepted)
+                    accepted = []
+        _record_sent(token, accepted)
     finally:
         try:
             connection.__exit__(None, None, None)
