@@ -11,7 +11,7 @@ import logging
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
+from functools import cached_property, partial
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, get_currency_name
@@ -24,7 +24,7 @@ from reportlab.lib.utils import ImageReader
 
 from ..formatting import to_program_time
 from ..money_words import amount_in_words
-from ..pdf import FONT, FONT_BOLD, format_date_for_arabic, isolate_ltr, new_canvas, qr_drawing, register_fonts, wrap
+from ..pdf import FONT, FONT_BOLD, draw_qr, format_date_for_arabic, isolate_ltr, new_canvas, register_fonts, wrap
 from ..pdf.arabic import base_direction
 
 log = logging.getLogger(__name__)
@@ -65,11 +65,6 @@ def both(message, **values) -> tuple[str, str]:
         chosen = {key: value[index] if isinstance(value, tuple) else value for key, value in values.items()}
         texts.append(template % chosen if chosen else template)
     return texts[0], texts[1]
-
-
-def in_locale(locale: str, function, *args):
-    with force_locale(locale):
-        return function(*args)
 
 
 def program_names() -> tuple[str, str]:
@@ -147,20 +142,25 @@ class Text:
             return "L"
         return base_direction(self.text)
 
-    def lines(self) -> list[str]:
+    @cached_property
+    def wrapped(self) -> tuple[str, ...]:
+        """The lines, worked out once per Text: each is measured for the layout and read again to be drawn."""
         if not self.text:
-            return []
-        return wrap(self.text, self.font, self.size, self.x1 - self.x0, self.base())
+            return ()
+        return tuple(wrap(self.text, self.font, self.size, self.x1 - self.x0, self.base()))
+
+    def lines(self) -> list[str]:
+        return list(self.wrapped)
 
     def height(self) -> float:
-        return len(self.lines()) * self.size * LEADING
+        return len(self.wrapped) * self.size * LEADING
 
 
 def draw_text(item: Text, top: float, canvas) -> float:
     canvas.setFillColor(item.color)
     canvas.setFont(item.font, item.size)
     y = top
-    for line in item.lines():
+    for line in item.wrapped:
         baseline = y - item.size * 1.1
         if item.align == "centre":
             canvas.drawCentredString((item.x0 + item.x1) / 2, baseline, line)
@@ -404,9 +404,9 @@ def verify_url(letter) -> str:
 
 
 def _conditions(tranche) -> tuple[list[tuple[str, str]], list[bool]]:
-    from .services import conditions
+    from .services import conditions_in_locales
 
-    arabic, english = in_locale("ar", conditions, tranche), in_locale("en", conditions, tranche)
+    arabic, english = conditions_in_locales(tranche, ("ar", "en"))
     entries = []
     for in_arabic, in_english in zip(arabic, english):
         titles = (in_arabic.title, in_english.title)
@@ -426,7 +426,7 @@ def _qr_block(flow: Flow, letter, url: str) -> None:
     height = max(QR_SIZE, stack_height(lines))
 
     def draw(top, canvas):
-        qr_drawing(url, QR_SIZE).drawOn(canvas, MARGIN, top - QR_SIZE)
+        draw_qr(canvas, url, MARGIN, top - QR_SIZE, QR_SIZE)
         draw_stack(lines, top - 10, canvas)
 
     flow.place(height, draw)

@@ -14,13 +14,16 @@ from datetime import date
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit import record
 from ..errors import ActionRefused
 from ..extensions import db
 from ..models import (
-    Call, Decision, Grant, Letter, LetterCounter, PaymentMethod, Response, Tranche, TrancheStatus, User, utcnow,
+    Application, Call, Decision, Grant, Letter, LetterCounter, PaymentMethod, Response, Tranche, TrancheStatus, User,
+    utcnow,
 )
 from ..storage import storage
 from .schedule import DEFAULT_SCHEDULE, split_award, validate_schedule
@@ -179,12 +182,17 @@ class Condition:
     met: bool
 
 
-def _course_conditions(tranche: Tranche) -> list[Condition]:
+def _required_courses(tranche: Tranche) -> list:
     from ..training.queries import required_courses
 
     grant = tranche.grant
+    return required_courses(grant.application.applicant_id, grant.call_id)
+
+
+def _course_conditions(tranche: Tranche, courses: list | None = None) -> list[Condition]:
+    """One condition per course the call requires; `courses` when already read (see conditions_in_locales)."""
     return [Condition(f"course:{course.id}", str(_l('Course "%(title)s" completed', title=course.title)), done)
-            for course, done in required_courses(grant.application.applicant_id, grant.call_id)]
+            for course, done in (_required_courses(tranche) if courses is None else courses)]
 
 
 def _previous_paid(tranche: Tranche) -> list[Condition]:
@@ -207,6 +215,21 @@ CONDITION_PROVIDERS = [_course_conditions, _previous_paid, _report_conditions]
 
 def conditions(tranche: Tranche) -> list[Condition]:
     return [condition for provider in CONDITION_PROVIDERS for condition in provider(tranche)]
+
+
+def conditions_in_locales(tranche: Tranche, locales: tuple[str, ...]) -> list[list[Condition]]:
+    """conditions() in each locale, for a document that states them in both languages. The required courses (three
+    queries) are read once and titled in each locale; the other providers are cheap and are asked per locale."""
+    from flask_babel import force_locale
+
+    courses = _required_courses(tranche)
+    found = []
+    for locale in locales:
+        with force_locale(locale):
+            found.append([condition for provider in CONDITION_PROVIDERS for condition in
+                          (_course_conditions(tranche, courses) if provider is _course_conditions
+                           else provider(tranche))])
+    return found
 
 
 # --- the tranche lifecycle -----------------------------------------------------------------------------------
@@ -325,8 +348,27 @@ def _issue(actor: User, tranche: Tranche) -> Letter:
     return letter
 
 
+def _lock_for_letter(tranche: Tranche) -> None:
+    """_lock for a letter: the grant row locked and read again, with in one more query its tranches and the staff
+    who requested and approved them; the application and call come joined, without the call's lists (sectors,
+    places, criteria, documents) that a letter never shows. Two queries whatever the grant's size."""
+    db.session.flush()
+    tranche_id = inspect(tranche).identity[0]  # an expired tranche is not loaded again just for its id
+    call = joinedload(Grant.application).joinedload(Application.call)
+    grant = db.session.execute(
+        select(Grant).where(Grant.id == select(Tranche.grant_id).where(Tranche.id == tranche_id).scalar_subquery())
+        .options(call.lazyload(Call.places), call.lazyload(Call.sectors), call.lazyload(Call.criteria),
+                 call.lazyload(Call.required_documents),
+                 selectinload(Grant.tranches).options(joinedload(Tranche.requested_by).lazyload(User.role_rows),
+                                                      joinedload(Tranche.approved_by).lazyload(User.role_rows)))
+        .with_for_update(of=Grant).execution_options(populate_existing=True)).unique().scalar_one()
+    # Each tranche holds its grant: the session keeps objects only weakly, and tranche.grant would query again.
+    for each in grant.tranches:
+        set_committed_value(each, "grant", grant)
+
+
 def issue_letter(actor: User, tranche: Tranche) -> Letter:
-    _refresh_locked(tranche)
+    _lock_for_letter(tranche)
     if tranche.status == TrancheStatus.LETTER_ISSUED:
         raise ActionRefused(_l("The letter for this tranche has already been issued."))
     if tranche.status != TrancheStatus.APPROVED:

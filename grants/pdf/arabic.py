@@ -1,6 +1,7 @@
 """Turns logical Arabic/English text into the visual glyph order reportlab draws (it has no shaping or bidi)."""
 import re
 import unicodedata
+from functools import lru_cache
 
 import arabic_reshaper
 
@@ -38,6 +39,10 @@ def base_direction(text: str) -> str:
     return "R" if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text) else "L"
 
 
+# Shaping and wrapping are pure functions of their arguments and the same texts come back again and again (a
+# document measures each text before drawing it; every letter repeats the same labels and sentences), so their
+# results are kept for the life of the process. The bounds keep memory small whatever the texts.
+@lru_cache(maxsize=8192)
 def shape(text: str) -> str:
     """Arabic letters to their joined presentation forms, still in logical order."""
     if base_direction(text) == "L":
@@ -192,11 +197,16 @@ def wrap(text: str, font: str, size: float, width: float, base_dir: str | None =
     of an Arabic paragraph still belongs to the right-to-left flow.
     """
     _check_base(base_dir)
-    base = base_dir or base_direction(text)
+    return list(_wrapped(text, font, size, width, base_dir or base_direction(text)))
+
+
+@lru_cache(maxsize=4096)
+def _wrapped(text: str, font: str, size: float, width: float, base: str) -> tuple[str, ...]:
+    """wrap() once per (text, font, size, width, base); a tuple, so no caller can change what is kept."""
     lines = []
     for paragraph in text.split("\n"):
         lines.extend(_reorder(shape(line), base) for line in _break(paragraph, font, size, width))
-    return lines
+    return tuple(lines)
 
 
 def draw_paragraph(canvas, text: str, x: float, y: float, width: float, font: str, size: float,
