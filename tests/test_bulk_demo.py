@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from grants.bulk_demo import generate_program
+from grants.bulk_demo import followup, generate_program
+from grants.disbursements import services as disbursements
 from grants.extensions import db
 from grants.models import (
     Application, ApplicationStatus, Call, Decision, Grant, Letter, LetterCounter, Outcome, ProgressReport, Review,
@@ -123,6 +124,22 @@ def test_paid_tranches_have_one_letter_and_the_next_real_letter_gets_the_next_nu
     assert letter.sequence == db.session.get(LetterCounter, letter.year).last_number
     assert letter.sequence > max(same_year, default=0)
 
+
+
+def test_every_tranche_approved_or_later_meets_its_conditions(ctx, monkeypatch):
+    """The generated payments could have been made through the app: nothing was approved against an unmet condition
+    (required courses, the previous tranche paid, the previous progress report approved), also with several
+    training cohorts."""
+    monkeypatch.setattr(followup, "COHORT_SIZE", 4)
+    generate_program(SIZE, seed=4)
+    call = db.session.scalar(select(Call).where(Call.code == "BULK4"))
+    tranches = db.session.scalars(select(Tranche).join(Grant).where(
+        Grant.call_id == call.id, Tranche.status.in_([TrancheStatus.APPROVED, TrancheStatus.LETTER_ISSUED,
+                                                      TrancheStatus.PAID]))).all()
+    assert tranches
+    unmet = {(tranche.id, condition.key) for tranche in tranches for condition in disbursements.conditions(tranche)
+             if not condition.met}
+    assert unmet == set()
 
 def test_seed_demo_command_generates_the_large_program(app, monkeypatch):
     import grants.demo

@@ -60,7 +60,9 @@ def _training(program: Program, awards: list[Award]) -> set[int]:
              seats_taken=len(cohort), audience=Audience.GRANTEES, completion_percent=COMPLETION_PERCENT,
              enrolment_open=False, created_by_id=program.officer_id, created_at=program.days_ago(275))
         for number, cohort in enumerate(cohorts, start=1)])
-    program.rows.add(CourseCall, [dict(course_id=course_id, call_id=program.call.id, required_for_payment=True)
+    # Linked to the call (its grantees may enrol) but not required for payment: a required course must be
+    # completed by every grantee of the call, and each cohort takes only its own course.
+    program.rows.add(CourseCall, [dict(course_id=course_id, call_id=program.call.id, required_for_payment=False)
                                   for course_id in course_ids])
     session_rows = []
     for index, course_id in enumerate(course_ids):
