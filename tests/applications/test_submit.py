@@ -2,9 +2,9 @@
 eligibility recorded, the receipt in the applicant's language, the screening hook."""
 import re
 import sys
-import threading
 import types
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from flask_babel import force_locale
@@ -17,6 +17,7 @@ from grants.models import Application, ApplicationStatus, Call, OutboxMessage, U
 
 from ..fixtures.i18n import translated
 from ..fixtures.program import make_application, make_call
+from ..fixtures.races import at_once_when_ready
 from ..fixtures.routes import text
 from .helpers import audit_actions, flashes, load, outbox
 
@@ -191,34 +192,26 @@ def test_someone_else_cannot_submit_my_draft(app, client, auth, make_user, call_
 
 
 def _race(app, targets):
-    """Submit each target application from its own thread, all at the same moment."""
-    barrier = threading.Barrier(len(targets))
-    results, errors = {}, []
+    """Submit each target application from its own thread, all at the same moment; returns the references each
+    application got, one per thread (None when refused)."""
+    def run(application_id, go):
+        with app.test_request_context():
+            application = db.session.get(Application, application_id)
+            actor = db.session.get(User, application.applicant_id)
+            go()
+            try:
+                submit_application(actor, application)
+                db.session.commit()
+                return application.reference
+            except ActionRefused:
+                db.session.rollback()
+                return None
+            finally:
+                db.session.remove()
 
-    def run(application_id):
-        try:
-            with app.test_request_context():
-                application = db.session.get(Application, application_id)
-                actor = db.session.get(User, application.applicant_id)
-                barrier.wait()
-                try:
-                    submit_application(actor, application)
-                    db.session.commit()
-                    results.setdefault(application_id, []).append(application.reference)
-                except ActionRefused:
-                    db.session.rollback()
-                    results.setdefault(application_id, []).append(None)
-                finally:
-                    db.session.remove()
-        except Exception as error:  # pragma: no cover - shown in the assertion
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(target,)) for target in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    results = {}
+    for application_id, reference in zip(targets, at_once_when_ready(*(partial(run, t) for t in targets))):
+        results.setdefault(application_id, []).append(reference)
     return results
 
 

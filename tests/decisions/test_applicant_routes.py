@@ -5,6 +5,7 @@ import html
 import re
 import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from flask import render_template
@@ -21,6 +22,7 @@ from grants.models import AuditEntry, Call, Decision, OutboxMessage, Outcome, Re
 from ..fixtures.accounts import PASSWORD
 from ..fixtures.decisions import make_reviewed_call
 from ..fixtures.i18n import says, translated
+from ..fixtures.races import at_once_when_ready
 from ..fixtures.routes import text
 
 # Five applications, best first, each asking 2,000,000 of a 5,000,000 budget (as in test_services.py): the first
@@ -427,36 +429,27 @@ def test_the_dashboard_include_links_released_decisions_only(app, make_user):
 @pytest.mark.postgres_only
 def test_accept_and_decline_at_the_same_moment_take_one_answer(app, released):
     _, apps, _ = released
-    barrier = threading.Barrier(2)
-    outcomes, errors = [], []
 
-    def answer(verb):
-        try:
-            with app.app_context():
-                decision = db.session.scalar(select(Decision).where(Decision.application_id == apps[EN_APPROVED]))
-                applicant = decision.application.applicant
-                barrier.wait()
-                try:
-                    if verb == "accept":
-                        services.accept_award(applicant, decision, conditions_accepted=True)
-                    else:
-                        services.decline_award(applicant, decision, reason="")
-                    # Hold the answer a moment before committing, so the other verb surely runs meanwhile.
-                    threading.Event().wait(0.3)
-                    db.session.commit()
-                    outcomes.append(verb)
-                except ActionRefused:
-                    db.session.rollback()
-                    outcomes.append("refused")
-        except Exception as error:  # pragma: no cover - shown in the assertion
-            errors.append(error)
+    def answer(verb, go):
+        with app.app_context():
+            decision = db.session.scalar(select(Decision).where(Decision.application_id == apps[EN_APPROVED]))
+            applicant = decision.application.applicant
+            go()
+            try:
+                if verb == "accept":
+                    services.accept_award(applicant, decision, conditions_accepted=True)
+                else:
+                    services.decline_award(applicant, decision, reason="")
+                # Hold the answer a moment before committing, so the other verb surely runs meanwhile.
+                threading.Event().wait(0.3)
+                db.session.commit()
+                return verb
+            except ActionRefused:
+                db.session.rollback()
+                return "refused"
 
-    threads = [threading.Thread(target=answer, args=(verb,)) for verb in ("accept", "decline")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == [] and len(outcomes) == 2 and outcomes.count("refused") == 1
+    outcomes = at_once_when_ready(partial(answer, "accept"), partial(answer, "decline"), timeout=30)
+    assert len(outcomes) == 2 and outcomes.count("refused") == 1
     winner = next(o for o in outcomes if o != "refused")
     decision = decision_of(app, apps[EN_APPROVED])
     assert decision.response == (Response.ACCEPTED if winner == "accept" else Response.DECLINED)

@@ -2,8 +2,8 @@
 release exactly once (also under two staff at once and a crashing sender), sending progress, group messages."""
 import html
 import re
-import threading
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
 from flask_babel import force_locale
@@ -20,6 +20,7 @@ from grants.models import (
 from ..fixtures.decisions import make_reviewed_call
 from ..fixtures.i18n import translated
 from ..fixtures.program import make_call
+from ..fixtures.races import at_once
 from ..fixtures.routes import counting_statements, text
 
 # Five applications, best first; each asks 2,000,000 of a 5,000,000 budget (see tests/decisions/test_services.py):
@@ -475,22 +476,8 @@ def test_two_staff_releasing_at_once_queue_and_send_each_decision_once(app, make
         assert client.post("/login", data={"email": make_user("staff", locale="en").email,
                                            "password": "correct-horse-battery"}).status_code == 302
         clients.append(client)
-    barrier = threading.Barrier(2)
-    statuses, errors = [], []
-
-    def press(client):
-        try:
-            barrier.wait()
-            statuses.append(client.post(f"/staff/calls/{call_id}/release").status_code)
-        except Exception as error:  # pragma: no cover - shown in the assertion
-            errors.append(error)
-
-    threads = [threading.Thread(target=press, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == [] and statuses == [302, 302]
+    responses = at_once(*(partial(c.post, f"/staff/calls/{call_id}/release") for c in clients))
+    assert [response.status_code for response in responses] == [302, 302]
     assert outbox_count(app) == 30
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Decision)

@@ -3,6 +3,7 @@ approval, one payment, one letter with one number. Each thread has its own app c
 a barrier starts them together and the first holds its transaction open a moment before committing, so the
 second surely runs meanwhile and must wait for the lock."""
 import threading
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from grants.models import (
 )
 
 from ..fixtures.disbursements import make_grant
+from ..fixtures.races import at_once, at_once_when_ready
 from ..fixtures.routes import post, signed_in_client
 from .test_staff_routes import advance, call, tranche_ids, url  # noqa: F401
 
@@ -22,34 +24,23 @@ pytestmark = pytest.mark.postgres_only
 
 
 def at_the_same_moment(app, verb, actor_ids, tranche_id):
-    """Run verb(actor, tranche) in one thread per actor, all at once; returns (outcomes, errors)."""
-    barrier = threading.Barrier(len(actor_ids))
-    outcomes, errors = [], []
+    """Run verb(actor, tranche) in one thread per actor, all at once; returns each one's "done" or "refused"."""
+    def run(actor_id, go):
+        with app.app_context():
+            actor = db.session.get(User, actor_id)
+            tranche = db.session.get(Tranche, tranche_id)
+            tranche.grant.tranches  # loaded before the race, as a request would have them
+            go()
+            try:
+                verb(actor, tranche)
+                threading.Event().wait(0.3)  # hold the lock: the other thread is waiting for it now
+                db.session.commit()
+                return "done"
+            except ActionRefused:
+                db.session.rollback()
+                return "refused"
 
-    def run(actor_id):
-        try:
-            with app.app_context():
-                actor = db.session.get(User, actor_id)
-                tranche = db.session.get(Tranche, tranche_id)
-                tranche.grant.tranches  # loaded before the race, as a request would have them
-                barrier.wait()
-                try:
-                    verb(actor, tranche)
-                    threading.Event().wait(0.3)  # hold the lock: the other thread is waiting for it now
-                    db.session.commit()
-                    outcomes.append("done")
-                except ActionRefused:
-                    db.session.rollback()
-                    outcomes.append("refused")
-        except Exception as error:  # pragma: no cover - shown in the assertion
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(actor_id,)) for actor_id in actor_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return outcomes, errors
+    return at_once_when_ready(*(partial(run, actor_id) for actor_id in actor_ids), timeout=30)
 
 
 def count(app, query):
@@ -61,14 +52,14 @@ def audit_count(app, action):
     return count(app, select(func.count()).select_from(AuditEntry).where(AuditEntry.action == action))
 
 
-def test_two_staff_approving_the_same_tranche_make_one_approval(app, make_user, call):
+def test_two_staff_approving_the_same_tranche_make_one_approval(app, make_user, call):  # noqa: F811
     requester, one, two = make_user("staff"), make_user("staff"), make_user("admin")
     _, grant_id = make_grant(app, make_user, call)
     first = tranche_ids(app, grant_id)[0]
     advance(app, first, TrancheStatus.REQUESTED, requester.id, one.id)
 
-    outcomes, errors = at_the_same_moment(app, services.approve_tranche, [one.id, two.id], first)
-    assert errors == [] and sorted(outcomes) == ["done", "refused"]
+    outcomes = at_the_same_moment(app, services.approve_tranche, [one.id, two.id], first)
+    assert sorted(outcomes) == ["done", "refused"]
     with app.app_context():
         tranche = db.session.get(Tranche, first)
         assert tranche.status == TrancheStatus.APPROVED and tranche.approved_by_id in (one.id, two.id)
@@ -77,7 +68,7 @@ def test_two_staff_approving_the_same_tranche_make_one_approval(app, make_user, 
                  .where(OutboxMessage.template == "tranche_approved")) == 1
 
 
-def test_two_staff_recording_the_same_payment_pay_once(app, make_user, call):
+def test_two_staff_recording_the_same_payment_pay_once(app, make_user, call):  # noqa: F811
     requester, approver, one, two = make_user("staff"), make_user("admin"), make_user("staff"), make_user("staff")
     _, grant_id = make_grant(app, make_user, call)
     first = tranche_ids(app, grant_id)[0]
@@ -89,22 +80,22 @@ def test_two_staff_recording_the_same_payment_pay_once(app, make_user, call):
         services.record_payment(actor, tranche, method=PaymentMethod.BANK_TRANSFER, reference=f"BT-{actor.id}",
                                 paid_on=today)
 
-    outcomes, errors = at_the_same_moment(app, pay, [one.id, two.id], first)
-    assert errors == [] and sorted(outcomes) == ["done", "refused"]
+    outcomes = at_the_same_moment(app, pay, [one.id, two.id], first)
+    assert sorted(outcomes) == ["done", "refused"]
     with app.app_context():
         grant, tranche = db.session.get(Grant, grant_id), db.session.get(Tranche, first)
         assert tranche.status == TrancheStatus.PAID and grant.paid_total == tranche.amount == 500_000
     assert audit_count(app, "disbursements.pay") == 1
 
 
-def test_two_letters_issued_at_once_make_one_letter_with_one_number(app, make_user, call):
+def test_two_letters_issued_at_once_make_one_letter_with_one_number(app, make_user, call):  # noqa: F811
     requester, approver, one, two = make_user("staff"), make_user("admin"), make_user("staff"), make_user("staff")
     _, grant_id = make_grant(app, make_user, call)
     first = tranche_ids(app, grant_id)[0]
     advance(app, first, TrancheStatus.APPROVED, requester.id, approver.id)
 
-    outcomes, errors = at_the_same_moment(app, services.issue_letter, [one.id, two.id], first)
-    assert errors == [] and sorted(outcomes) == ["done", "refused"]
+    outcomes = at_the_same_moment(app, services.issue_letter, [one.id, two.id], first)
+    assert sorted(outcomes) == ["done", "refused"]
     with app.app_context():
         letters = db.session.scalars(select(Letter).where(Letter.tranche_id == first)).all()
         assert len(letters) == 1 and letters[0].sequence == 1
@@ -113,7 +104,7 @@ def test_two_letters_issued_at_once_make_one_letter_with_one_number(app, make_us
     assert audit_count(app, "disbursements.letter") == 1
 
 
-def test_two_payment_forms_sent_at_once_through_the_routes(app, make_user, call):
+def test_two_payment_forms_sent_at_once_through_the_routes(app, make_user, call):  # noqa: F811
     """The same race end to end: two staff send the payment form together; one payment, no error page."""
     requester, approver = make_user("staff", locale="en"), make_user("admin", locale="en")
     _, grant_id = make_grant(app, make_user, call)
@@ -123,22 +114,9 @@ def test_two_payment_forms_sent_at_once_through_the_routes(app, make_user, call)
     path = url(app, "disbursements.pay", tranche_id=first)
     with app.app_context():
         today = services.program_today().isoformat()
-    barrier = threading.Barrier(2)
-    statuses, errors = [], []
-
-    def send(client):
-        try:
-            barrier.wait()
-            statuses.append(post(client, path, data={"method": "cash", "paid_on": today}).status_code)
-        except Exception as error:  # pragma: no cover
-            errors.append(error)
-
-    threads = [threading.Thread(target=send, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == [] and statuses == [302, 302]
+    responses = at_once(*(partial(post, client, path, data={"method": "cash", "paid_on": today}) for client in clients),
+                        timeout=30)
+    assert [response.status_code for response in responses] == [302, 302]
     with app.app_context():
         assert db.session.get(Grant, grant_id).paid_total == 500_000
     assert audit_count(app, "disbursements.pay") == 1

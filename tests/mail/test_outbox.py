@@ -1,6 +1,4 @@
 """The outbox against a real SMTP server: queueing, delivery, failures, retries, no duplicates."""
-import threading
-
 import pytest
 from sqlalchemy import select
 
@@ -10,6 +8,7 @@ from grants.mail.sender import send_all, send_batch
 from grants.models import MessageStatus, OutboxMessage, User
 
 from ..fixtures.i18n import translated
+from ..fixtures.races import at_once_when_ready
 
 
 def queue_for(app, account_ids, template="password_changed"):
@@ -128,25 +127,13 @@ with app.app_context():
 
 
 def run_senders_in_threads(app) -> list[tuple[int, int]]:
-    barrier = threading.Barrier(2)
-    results, errors = [], []
+    def sender(go):
+        with app.app_context():  # each thread's context has its own session and pooled connection
+            go()
+            report = send_all()
+            return report.sent, report.failed
 
-    def sender():
-        try:
-            with app.app_context():  # each thread's context has its own session and pooled connection
-                barrier.wait()
-                report = send_all()
-                results.append((report.sent, report.failed))
-        except Exception as error:  # pragma: no cover - shown in the assertion
-            errors.append(error)
-
-    threads = [threading.Thread(target=sender) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert errors == []
-    return results
+    return at_once_when_ready(sender, sender, timeout=120)
 
 
 def run_senders_in_processes(app) -> list[tuple[int, int]]:

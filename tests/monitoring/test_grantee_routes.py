@@ -2,8 +2,8 @@
 typed, errors beside the fields, submission (once), the read-only report, changes asked by staff, photos and
 receipts (upload, remove, download), the report list on the grant page and the dashboard notice, query counts."""
 import re
-import threading
 from datetime import timedelta
+from functools import partial
 from io import BytesIO
 
 import pytest
@@ -19,6 +19,7 @@ from grants.storage import storage
 from ..fixtures.accounts import Account
 from ..fixtures.i18n import says
 from ..fixtures.monitoring import COMPLETE, paid_grant, report_of
+from ..fixtures.races import at_once
 from ..fixtures.routes import counting_statements, error_of, flashes, input_value, post, signed_in_client, text
 from ..fixtures.rows import detached
 from ..fixtures.training import decided_call
@@ -216,18 +217,9 @@ def test_two_submits_at_the_same_moment_submit_once(app, make_user, call):
     """Two tabs (or a double click) posting the report together, on PostgreSQL's real row locks."""
     world = grantee_world(app, make_user, call, locale="en")
     clients = [client_of(app, world) for _ in range(2)]
-    barrier, statuses = threading.Barrier(2), []
-
-    def submit(client):
-        barrier.wait()
-        statuses.append(post(client, report_path(world), data={"action": "submit", **COMPLETE}).status_code)
-
-    threads = [threading.Thread(target=submit, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert statuses == [302, 302]
+    responses = at_once(*(partial(post, client, report_path(world), data={"action": "submit", **COMPLETE})
+                          for client in clients), timeout=30)
+    assert [response.status_code for response in responses] == [302, 302]
     assert report_row(app, world["report"]).status == ReportStatus.SUBMITTED
     assert audit_count(app, "monitoring.submit_report") == 1
 

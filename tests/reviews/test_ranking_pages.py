@@ -6,6 +6,7 @@ import io
 import re
 import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from babel import Locale
@@ -20,6 +21,7 @@ from grants.models import (
 )
 from grants.reviews import queries, ranking, scoring, services
 
+from ..fixtures.races import at_once
 from ..fixtures.routes import counting_statements, signed_in_client
 from .test_ranking import calibration_call, order, ranking_rows, scored_call, staff, tables  # noqa: F401
 
@@ -261,23 +263,13 @@ def test_two_staff_opening_a_changed_ranking_at_once_build_it_once(app, make_use
         return snapshot
 
     monkeypatch.setattr(ranking, "_rebuild", slow_rebuild)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
 
     def view(client):
-        try:
-            barrier.wait()
-            response = client.get(f"/staff/calls/{big_call}/ranking")
-            results.append((response.status_code, order(response)))
-        except Exception as error:  # pragma: no cover - shown in the assertion
-            errors.append(error)
+        response = client.get(f"/staff/calls/{big_call}/ranking")
+        return response.status_code, order(response)
 
-    threads = [threading.Thread(target=view, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == [] and len(builds) == 1
+    results = at_once(*(partial(view, client) for client in clients))
+    assert len(builds) == 1
     expected = references(app, big_call, "raw")
     assert results == [(200, expected[:PER_PAGE])] * 2
     with app.app_context():

@@ -1,8 +1,8 @@
 """The reviewer's pages: queue and progress, the application as a reviewer sees it (blind or not),
 the scoring form and its rules, history, conflicts, other reviewers' scores, concurrency."""
 import re
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from flask import url_for
@@ -15,6 +15,7 @@ from grants.models import (
 from grants.reviews import services
 
 from ..fixtures.program import make_application, make_call
+from ..fixtures.races import at_once_when_ready
 from ..fixtures.reviews import make_review, make_reviewer
 from ..fixtures.routes import counting_statements
 
@@ -464,26 +465,16 @@ def test_two_reviewers_submitting_at_the_same_moment_both_land(app, make_user, s
     second = make_reviewer(app, make_user)
     reviews = [(setup["review"], setup["reviewer"].id),
                (make_review(app, setup["application"], second.id, submit=False), second.id)]
-    barrier = threading.Barrier(2)
-    errors = []
 
-    def submit(review_id, reviewer_id):
-        try:
-            with app.app_context():
-                review, reviewer = db.session.get(Review, review_id), db.session.get(User, reviewer_id)
-                answers = {c.id: {"value": 3} for c in review.application.call.criteria}
-                barrier.wait()
-                services.save_review(reviewer, review, answers=answers, recommendation="fund", submit=True)
-                db.session.commit()
-        except Exception as error:  # pragma: no cover - shown in the assertion
-            errors.append(error)
+    def submit(review_id, reviewer_id, go):
+        with app.app_context():
+            review, reviewer = db.session.get(Review, review_id), db.session.get(User, reviewer_id)
+            answers = {c.id: {"value": 3} for c in review.application.call.criteria}
+            go()
+            services.save_review(reviewer, review, answers=answers, recommendation="fund", submit=True)
+            db.session.commit()
 
-    threads = [threading.Thread(target=submit, args=pair) for pair in reviews]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    at_once_when_ready(*(partial(submit, *pair) for pair in reviews))
     for review_id, _ in reviews:
         row = review_row(app, review_id)
         assert row["status"] == ReviewStatus.SUBMITTED and len(row["scores"]) == 3

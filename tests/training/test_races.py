@@ -1,7 +1,7 @@
 """Enrolments at the same moment, through real concurrent requests on PostgreSQL: capacity is never exceeded, the
 waiting list keeps a strict order, and a person who posts twice at once is enrolled once."""
 import re
-import threading
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from grants.extensions import db
 from grants.models import Course, Enrolment, EnrolmentStatus, OutboxMessage
 from grants.training import queries
 
+from ..fixtures.races import at_once
 from ..fixtures.routes import signed_in_client
 from ..fixtures.training import decided_call, make_course, make_grantee
 
@@ -18,23 +19,7 @@ pytestmark = pytest.mark.postgres_only
 
 def post_all_at_once(clients, path) -> list[int]:
     """Each client POSTs `path` from its own thread, all released together; returns the status codes."""
-    barrier = threading.Barrier(len(clients))
-    statuses, errors = [None] * len(clients), []
-
-    def post(index, client):
-        try:
-            barrier.wait()
-            statuses[index] = client.post(path).status_code
-        except Exception as error:  # pragma: no cover - shown in the assertion
-            errors.append(error)
-
-    threads = [threading.Thread(target=post, args=(i, c)) for i, c in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == [] and not any(thread.is_alive() for thread in threads)
-    return statuses
+    return [response.status_code for response in at_once(*(partial(client.post, path) for client in clients))]
 
 
 def test_many_enrol_at_once_and_capacity_holds(app, make_user):
@@ -91,23 +76,9 @@ def test_leaving_while_others_enrol_keeps_the_count_right(app, make_user):
     holder_client = signed_in_client(app, holder)
     assert holder_client.post(f"/training/courses/{course_id}/enrol").status_code == 302
     clients = [signed_in_client(app, person) for person in newcomers]
-    barrier = threading.Barrier(len(clients) + 1)
-    errors = []
-
-    def run(client, path):
-        try:
-            barrier.wait()
-            assert client.post(path).status_code == 302
-        except Exception as error:  # pragma: no cover - shown in the assertion
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(c, f"/training/courses/{course_id}/enrol")) for c in clients]
-    threads.append(threading.Thread(target=run, args=(holder_client, f"/training/courses/{course_id}/leave")))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    responses = at_once(*(partial(c.post, f"/training/courses/{course_id}/enrol") for c in clients),
+                        partial(holder_client.post, f"/training/courses/{course_id}/leave"))
+    assert [response.status_code for response in responses] == [302] * (len(clients) + 1)
     with app.app_context():
         enrolments = db.session.scalars(select(Enrolment).where(Enrolment.course_id == course_id)).all()
         enrolled = [e for e in enrolments if e.status == EnrolmentStatus.ENROLLED]
