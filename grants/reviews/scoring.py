@@ -2,7 +2,8 @@
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from operator import itemgetter
 
 # Defaults; every one can be overridden per call through rank_call's keyword arguments.
 MIN_REVIEWS_FOR_CALIBRATION = 5
@@ -42,20 +43,31 @@ def review_score(answers: Mapping, criteria: Iterable[Criterion]) -> float | Non
     out and the weights renormalised: a reviewer who cannot judge a criterion must not drag the score down
     as if they had given it the minimum. None when nothing (with weight > 0) was answered.
     Answers for ids not among the criteria are ignored; a raw score outside [lo, hi] raises ValueError."""
-    weighted, weights = [], []
-    for c in criteria:
-        x = answers.get(c.id)
-        if x is None:
-            continue
-        x = float(x)  # Numeric columns arrive as Decimal, which refuses arithmetic with float weights
-        if not c.lo <= x <= c.hi:
-            raise ValueError(f"criterion {c.id}: score {x!r} is outside {c.lo}..{c.hi}")
-        weighted.append(c.weight * (x - c.lo) / (c.hi - c.lo))
-        weights.append(c.weight)
-    total = math.fsum(weights)
-    if total == 0:
-        return None
-    return 100 * math.fsum(weighted) / total
+    return _scorer(criteria)(answers)
+
+
+def _scorer(criteria: Iterable[Criterion]):
+    """review_score with the criteria read once: rank_call scores tens of thousands of reviews per call."""
+    parts = [(c.id, c.weight, c.lo, c.hi, c.hi - c.lo) for c in criteria]
+    fsum = math.fsum
+
+    def score(answers: Mapping) -> float | None:
+        weighted, weights = [], []
+        for cid, weight, lo, hi, span in parts:
+            x = answers.get(cid)
+            if x is None:
+                continue
+            x = float(x)  # Numeric columns arrive as Decimal, which refuses arithmetic with float weights
+            if not lo <= x <= hi:
+                raise ValueError(f"criterion {cid}: score {x!r} is outside {lo}..{hi}")
+            weighted.append(weight * (x - lo) / span)
+            weights.append(weight)
+        total = fsum(weights)
+        if total == 0:
+            return None
+        return 100 * fsum(weighted) / total
+
+    return score
 
 
 @dataclass(frozen=True)
@@ -82,16 +94,69 @@ def score_stats(scores: Iterable[float]) -> ScoreStats:
     n = len(values)
     if n == 0:
         return ScoreStats()
-    sd = statistics.stdev(values) if n >= 2 else None
+    sd = _stdev(values) if n >= 2 else None
+    ordered = sorted(values)
+    half = n // 2
     return ScoreStats(
         count=n,
-        mean=statistics.fmean(values),
-        median=statistics.median(values),
+        mean=math.fsum(values) / n,  # what statistics.fmean does
+        # statistics.median, on the list already sorted
+        median=ordered[half] if n % 2 else (ordered[half - 1] + ordered[half]) / 2,
         minimum=min(values),
         maximum=max(values),
         sd=sd,
         se=None if sd is None else sd / math.sqrt(n),
     )
+
+
+def _stdev(values: Sequence) -> float:
+    """statistics.stdev(values) for two or more values, to the last bit, without its Fraction arithmetic.
+
+    statistics.stdev is the correctly rounded square root of the exact sample variance, and it was most of
+    rank_call's time. A float or int is an integer over a power of two, so scaling everything to the largest of
+    those denominators gives plain integers and the exact variance (n*sum(x^2) - sum(x)^2) / (n*(n-1)*D^2);
+    its square root is rounded the way statistics rounds it. Float sums would be off by an ulp now and then, and
+    an ulp is enough to flip a threshold flag (sd >= 15) or a rounded tie key, so no float shortcut here.
+    Anything else (Decimal, Fraction, inf, nan) goes to statistics.stdev itself."""
+    ratios = []
+    scale = 1
+    for x in values:
+        kind = type(x)
+        if not (kind is int or kind is float and math.isfinite(x)):
+            return statistics.stdev(values)
+        numerator, denominator = x.as_integer_ratio()
+        ratios.append((numerator, denominator))
+        if denominator > scale:
+            scale = denominator
+    total = squares = 0
+    for numerator, denominator in ratios:
+        k = numerator * (scale // denominator)
+        total += k
+        squares += k * k
+    n = len(ratios)
+    return _float_sqrt_of_frac(n * squares - total * total, n * (n - 1) * scale * scale)
+
+
+_SQRT_BITS = 2 * 53 + 3
+
+
+def _float_sqrt_of_frac(n: int, m: int) -> float:
+    """Square root of n/m (n >= 0, m > 0) as a float, correctly rounded: statistics._float_sqrt_of_frac of
+    Python 3.11, copied rather than imported because it is private. A round-to-odd integer square root with
+    at least 2*53+3 bits, then one rounding to float; the result depends only on the value n/m."""
+    q = (n.bit_length() - m.bit_length() - _SQRT_BITS) // 2
+    if q >= 0:
+        numerator = _isqrt_of_frac_rto(n, m << 2 * q) << q
+        denominator = 1
+    else:
+        numerator = _isqrt_of_frac_rto(n << -2 * q, m)
+        denominator = 1 << -q
+    return numerator / denominator
+
+
+def _isqrt_of_frac_rto(n: int, m: int) -> int:
+    a = math.isqrt(n // m)
+    return a | (a * a * m != n)
 
 
 @dataclass(frozen=True)
@@ -137,13 +202,13 @@ def calibrate(scored_reviews: Iterable[tuple], *, min_reviews: int = MIN_REVIEWS
             continue
         by_reviewer.setdefault(reviewer_id, []).append(score)
         everything.append(score)
-    call_mean = statistics.fmean(everything) if everything else None
-    call_sd = statistics.stdev(everything) if len(everything) >= 2 else None
+    call_mean = math.fsum(everything) / len(everything) if everything else None
+    call_sd = _stdev(everything) if len(everything) >= 2 else None
     reviewers = {}
     for reviewer_id, scores in by_reviewer.items():
         n = len(scores)
-        mean = statistics.fmean(scores)
-        sd = statistics.stdev(scores) if n >= 2 else None
+        mean = math.fsum(scores) / n
+        sd = _stdev(scores) if n >= 2 else None
         # min_reviews below 2 would leave sd undefined; such a reviewer stays uncalibrated whatever the setting.
         ok = n >= max(min_reviews, 2) and call_sd is not None
         reviewers[reviewer_id] = ReviewerCalibration(reviewer_id, n, mean, sd, ok, None if ok else TOO_FEW_REVIEWS)
@@ -201,14 +266,12 @@ class ApplicationResult:
 
 def criterion_means(answer_sets: Iterable[Mapping], criteria: Iterable[Criterion]) -> dict:
     """Criterion id -> mean raw score over the answers that are not N/A (None when nobody answered it)."""
-    criteria = list(criteria)
-    raw: dict = {c.id: [] for c in criteria}
-    for answers in answer_sets:
-        for c in criteria:
-            x = answers.get(c.id)
-            if x is not None:
-                raw[c.id].append(float(x))
-    return {cid: (statistics.fmean(xs) if xs else None) for cid, xs in raw.items()}
+    answer_sets = list(answer_sets)
+    means = {}
+    for c in criteria:
+        xs = [float(x) for answers in answer_sets if (x := answers.get(c.id)) is not None]
+        means[c.id] = math.fsum(xs) / len(xs) if xs else None  # what statistics.fmean does
+    return means
 
 
 def failed_criteria(means: Mapping, criteria: Iterable[Criterion]) -> tuple:
@@ -219,14 +282,14 @@ def failed_criteria(means: Mapping, criteria: Iterable[Criterion]) -> tuple:
 
 def split_criteria(answer_sets: Iterable[Mapping], criteria: Iterable[Criterion]) -> tuple:
     """Ids of criteria where some reviewers scored below the threshold and some at or above it."""
-    criteria = [c for c in criteria if c.threshold is not None]
-    below, above = set(), set()
-    for answers in answer_sets:
-        for c in criteria:
-            x = answers.get(c.id)
-            if x is not None:
-                (below if x < c.threshold else above).add(c.id)
-    return tuple(c.id for c in criteria if c.id in below and c.id in above)
+    answer_sets = list(answer_sets)
+    split = []
+    for c in criteria:
+        if c.threshold is not None:
+            below = [x < c.threshold for answers in answer_sets if (x := answers.get(c.id)) is not None]
+            if any(below) and not all(below):
+                split.append(c.id)
+    return tuple(split)
 
 
 def is_disagreement(stats: ScoreStats, *, max_range: float = DISAGREEMENT_RANGE,
@@ -247,6 +310,9 @@ def _desc(value: float | None) -> tuple:
     return (1, 0.0) if value is None else (0, -round(value, _KEY_DECIMALS))
 
 
+_UNSEEN = object()
+
+
 def rank_call(rows: Iterable, criteria: Sequence[Criterion], *, by: str = "raw",
               min_reviews_for_calibration: int = MIN_REVIEWS_FOR_CALIBRATION, sd_floor: float = SD_FLOOR,
               disagreement_range: float = DISAGREEMENT_RANGE, disagreement_sd: float = DISAGREEMENT_SD,
@@ -264,81 +330,91 @@ def rank_call(rows: Iterable, criteria: Sequence[Criterion], *, by: str = "raw",
     if by not in ("raw", "calibrated"):
         raise ValueError(f"by must be 'raw' or 'calibrated', not {by!r}")
     criteria = list(criteria)
+    fsum = math.fsum
 
-    # The single pass: group answers by application and review, in first-seen order.
+    # The single pass: group answers by application and review, in first-seen order. Rows usually come sorted
+    # by application and review, so the dictionaries are only consulted when either changes.
     submitted: dict = {}
     reviews_of: dict = {}       # application id -> {review id: reviewer id}
     answers_of: dict = {}       # review id -> {criterion id: raw}
+    current_app = current_review = _UNSEEN
+    app_reviews = answers = None
+    needs_submitted = False
     for application_id, submitted_at, review_id, reviewer_id, criterion_id, raw in rows:
-        if submitted.get(application_id) is None:
+        if application_id != current_app:
+            current_app, current_review = application_id, _UNSEEN
+            app_reviews = reviews_of.setdefault(application_id, {})
+            needs_submitted = submitted.get(application_id) is None
+        if needs_submitted:  # the first submitted_at that is not None
             submitted[application_id] = submitted_at
-        app_reviews = reviews_of.setdefault(application_id, {})
+            needs_submitted = submitted_at is None
         if review_id is None:
             continue
-        app_reviews.setdefault(review_id, reviewer_id)
-        answers = answers_of.setdefault(review_id, {})
+        if review_id != current_review:
+            current_review = review_id
+            app_reviews.setdefault(review_id, reviewer_id)
+            answers = answers_of.setdefault(review_id, {})
         if criterion_id is not None:
             answers[criterion_id] = raw  # a repeated (review, criterion) row: the last one wins
 
     # Everything below works on the grouped data, not on the rows.
-    scores = {review_id: review_score(answers, criteria) for review_id, answers in answers_of.items()}
+    score = _scorer(criteria)
+    scores = {review_id: score(answers) for review_id, answers in answers_of.items()}
     calibration = calibrate(
         ((reviewer_id, scores[review_id]) for app_reviews in reviews_of.values()
          for review_id, reviewer_id in app_reviews.items()),
         min_reviews=min_reviews_for_calibration, sd_floor=sd_floor)
+    # Calibration.apply, with each calibrated reviewer's mean and divisor looked up once.
+    call_mean, call_sd = calibration.call_mean, calibration.call_sd
+    calibrators = {reviewer_id: (info.mean, max(info.sd, sd_floor))
+                   for reviewer_id, info in calibration.reviewers.items() if info.calibrated}
 
-    results = []
+    # Every figure below is, to the last bit, what the statistics module gives (see _stdev): the rounded sort keys
+    # and the threshold flags come out as they always did, and exactly equal means stay tied.
+    order = _tie_order(criteria)
+    keyed = []
     for application_id, app_reviews in reviews_of.items():
         answer_sets = [answers_of[review_id] for review_id in app_reviews]
-        stats = score_stats(scores[review_id] for review_id in app_reviews)
+        stats = score_stats([scores[review_id] for review_id in app_reviews])
         means = criterion_means(answer_sets, criteria)
         review_results = []
+        c_values = []
+        median, several = stats.median, stats.count >= 2
         for review_id, reviewer_id in app_reviews.items():
             s = scores[review_id]
-            info = calibration.reviewers.get(reviewer_id)
-            calibrated = s is not None and info is not None and info.calibrated
+            calibrator = None if s is None else calibrators.get(reviewer_id)
+            if calibrator is None:
+                c = s
+            else:
+                c = call_mean + call_sd * (s - calibrator[0]) / calibrator[1]
+                c = min(100.0, max(0.0, c))
+            if c is not None:
+                c_values.append(c)
             review_results.append(ReviewResult(
-                review_id=review_id,
-                reviewer_id=reviewer_id,
-                score=s,
-                calibrated_score=calibration.apply(reviewer_id, s),
-                calibrated=calibrated,
-                calibration_note=None if calibrated or s is None else TOO_FEW_REVIEWS,
-                outlier=s is not None and stats.count >= 2 and abs(s - stats.median) >= outlier_distance,
-                answers=dict(answers_of[review_id]),
+                review_id, reviewer_id, s, c, calibrator is not None,
+                None if calibrator is not None or s is None else TOO_FEW_REVIEWS,
+                s is not None and several and abs(s - median) >= outlier_distance,
+                answers_of[review_id],  # grouped above and never changed after: no copy needed
             ))
-        c_values = [r.calibrated_score for r in review_results if r.calibrated_score is not None]
-        calibrated_mean = statistics.fmean(c_values) if c_values else None
-        results.append(ApplicationResult(
-            application_id=application_id,
-            submitted_at=submitted[application_id],
-            rank=0,
-            ranked_by=by,
-            score=stats.mean if by == "raw" else calibrated_mean,
-            stats=stats,
-            calibrated_mean=calibrated_mean,
-            criterion_means=means,
-            failed_criteria=failed_criteria(means, criteria),
-            split_criteria=split_criteria(answer_sets, criteria),
-            disagreement=is_disagreement(stats, max_range=disagreement_range, max_sd=disagreement_sd),
-            outlier_review_ids=tuple(r.review_id for r in review_results if r.outlier),
-            reviews=tuple(review_results),
-        ))
+        calibrated_mean = fsum(c_values) / len(c_values) if c_values else None
+        ranked_score = stats.mean if by == "raw" else calibrated_mean
+        at = submitted[application_id]
+        key = (_desc(ranked_score), *[_desc(means[cid]) for cid in order],
+               (1, 0) if at is None else (0, at), application_id)
+        # Everything but the rank and the tie-break, which the sort below decides.
+        keyed.append((key, (
+            application_id, at, by, ranked_score, stats, calibrated_mean, means,
+            failed_criteria(means, criteria),
+            split_criteria(answer_sets, criteria),
+            is_disagreement(stats, max_range=disagreement_range, max_sd=disagreement_sd),
+            tuple(r.review_id for r in review_results if r.outlier),
+            tuple(review_results),
+        )))
 
-    order = _tie_order(criteria)
-
-    def key(result: ApplicationResult) -> tuple:
-        return (
-            _desc(result.score),
-            *(_desc(result.criterion_means[cid]) for cid in order),
-            (1, 0) if result.submitted_at is None else (0, result.submitted_at),
-            result.application_id,
-        )
-
-    keyed = sorted(((key(r), r) for r in results), key=lambda kr: kr[0])
+    keyed.sort(key=itemgetter(0))
     ranked = []
     previous = None
-    for position, (k, result) in enumerate(keyed, start=1):
+    for position, (k, (application_id, at, *fields)) in enumerate(keyed, start=1):
         tie_break, tie_criterion = None, None
         if previous is not None and k[0] == previous[0]:
             # Same score as the one above: name the first key that told them apart.
@@ -349,7 +425,6 @@ def rank_call(rows: Iterable, criteria: Sequence[Criterion], *, by: str = "raw",
                 tie_break = "submitted_at"
             else:
                 tie_break = "application_id"
-        ranked.append(replace(result, rank=position, tie_break=tie_break, tie_break_criterion_id=tie_criterion))
+        ranked.append(ApplicationResult(application_id, at, position, *fields, tie_break, tie_criterion))
         previous = k
     return ranked
-
