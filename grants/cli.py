@@ -1,5 +1,5 @@
 """Flask commands: `flask --app grants create-user | seed-demo | mail send | reviews remind | training remind |
-reports remind`."""
+reports remind | export | import`."""
 import time
 
 import click
@@ -112,7 +112,9 @@ def remind_reports_command():
 
 
 def register_commands(app):
+    from .backup import export_command, import_command
     from .training.cli import training_cli
 
-    for command in (create_user_command, seed_demo_command, mail_cli, reviews_cli, training_cli, reports_cli):
+    for command in (create_user_command, seed_demo_command, mail_cli, reviews_cli, training_cli, reports_cli,
+                    export_command, import_command):
         app.cli.add_command(command)

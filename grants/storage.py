@@ -21,6 +21,7 @@ from flask import current_app
 
 class Storage(Protocol):
     def save(self, data: bytes) -> str: ...
+    def put(self, key: str, data: bytes) -> None: ...  # under a key made by save (a restore keeps its keys)
     def read(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
 
@@ -46,12 +47,15 @@ class LocalStorage:
 
     def save(self, data: bytes) -> str:
         key = new_key()
+        self.put(key, data)
+        return key
+
+    def put(self, key: str, data: bytes) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".part")
         temporary.write_bytes(data)
         temporary.replace(path)  # atomic: a reader never sees half a file, even on another server sharing the folder
-        return key
 
     def read(self, key: str) -> bytes:
         return self._path(key).read_bytes()
@@ -69,8 +73,11 @@ class S3Storage:
 
     def save(self, data: bytes) -> str:
         key = new_key()
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+        self.put(key, data)
         return key
+
+    def put(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=checked(key), Body=data)
 
     def read(self, key: str) -> bytes:
         from botocore.exceptions import ClientError

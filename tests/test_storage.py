@@ -92,6 +92,14 @@ def test_a_key_we_could_not_have_made_is_refused(store, key):
         store.delete(key)
 
 
+def test_put_stores_under_a_given_key_as_a_restore_needs(store):
+    key = store.save(b"first")
+    store.put(key, b"restored")
+    assert store.read(key) == b"restored"
+    with pytest.raises(ValueError):
+        store.put("../escape", b"x")
+
+
 def test_local_files_live_in_the_upload_folder(tmp_path):
     store = LocalStorage(tmp_path)
     key = store.save(b"x")
