@@ -176,7 +176,8 @@ def set_language():
     locale = request.form.get("lang")
     response = redirect(safe_next(request.form.get("next")))
     if locale in current_app.config["LANGUAGES"]:
-        response.set_cookie(LANGUAGE_COOKIE, locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie(LANGUAGE_COOKIE, locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
         if current_user.is_authenticated:
             services.set_locale(current_user, locale)
             db.session.commit()

@@ -128,7 +128,8 @@ def test_production_cookies_are_secure(monkeypatch, database_url):
     from tests.fixtures.accounts import make_user_factory
 
     cookies = sign_in_remembered(production, make_user_factory(production))
-    for name in ("session", "remember_token"):
+    cookies |= cookies_set(production.test_client().post("/language", data={"lang": "en"}))
+    for name in ("session", "remember_token", "lang"):
         cookie = cookies[name]
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie, cookie
 
