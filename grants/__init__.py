@@ -37,8 +37,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .errors import register_error_pages
     from .mail import deliver_after_request
-    from .security import set_security_headers
+    from .security import file_fields_only_take_files, huge_numbers_fail_number_range, set_security_headers
 
+    file_fields_only_take_files()
+    huge_numbers_fail_number_range()
     register_error_pages(app)
     app.after_request(deliver_after_request)
     app.after_request(set_security_headers)
