@@ -2,6 +2,7 @@
 an app per test, a real SMTP server on loopback, and helpers to create users and sign in."""
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,28 +59,36 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A fresh database for this run, migrated once, dropped at the end."""
+@contextmanager
+def scratch_postgres(suffix: str = ""):
+    """A new, migrated PostgreSQL database named after this process (and `suffix`), dropped afterwards; yields its
+    URL and the migrations' reference rows. A throwaway database: commits need not wait for the disk."""
     if not POSTGRES_URL:
         _no_postgres("TEST_DATABASE_URL is not set")
     base = make_url(POSTGRES_URL)
-    name = f"{base.database or 'minha_test'}_{os.getpid()}"
+    name = f"{base.database or 'minha_test'}_{os.getpid()}{suffix}"
     server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with server.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-            # A throwaway database: commits need not wait for the disk.
             connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit TO off'))
     except OperationalError as error:
         _no_postgres(f"the server cannot be reached ({error.orig})")
     url = base.set(database=name).render_as_string(hide_password=False)
-    reference_rows = migrate_to_head(url)
-    yield url, reference_rows
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+    try:
+        yield url, migrate_to_head(url)
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh database for this run, migrated once, dropped at the end."""
+    with scratch_postgres() as database:
+        yield database
 
 
 def _reset_postgres(url: str, reference_rows: dict) -> None:

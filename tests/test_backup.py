@@ -1,12 +1,10 @@
 """Backups (grants/backup.py): `flask export` then `flask import` into a second fresh database gives back every row
 and every stored file; import refuses a non-empty or differently migrated database and a damaged backup."""
 import json
-import os
 import shutil
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
 from grants import create_app
 from grants.backup import FILE_KEY_COLUMNS, NOT_FILE_KEYS, sha256_of
@@ -14,7 +12,7 @@ from grants.extensions import db
 from grants.models import User
 from grants.storage import storage
 
-from .conftest import POSTGRES_URL, TEST_CONFIG, _no_postgres, _reset_postgres, migrate_to_head
+from .conftest import TEST_CONFIG, _reset_postgres, scratch_postgres
 
 
 def make_app(url, store):
@@ -24,19 +22,8 @@ def make_app(url, store):
 @pytest.fixture(scope="module")
 def second_postgres():
     """A second migrated PostgreSQL database to restore into, beside the per-run one of conftest."""
-    if not POSTGRES_URL:
-        _no_postgres("TEST_DATABASE_URL is not set")
-    base = make_url(POSTGRES_URL)
-    name = f"{base.database or 'minha_test'}_{os.getpid()}_restore"
-    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    yield url, migrate_to_head(url)
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+    with scratch_postgres("_restore") as database:
+        yield database
 
 
 @pytest.fixture
