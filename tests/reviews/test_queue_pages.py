@@ -52,8 +52,9 @@ def my_reviews(app, reviewer_id: int, show: str) -> list[int]:
         reviews = db.session.scalars(select(Review).where(Review.reviewer_id == reviewer_id)).all()
     keep = {"todo": lambda r: r.status != ReviewStatus.SUBMITTED, "submitted": lambda r: r.status == ReviewStatus.SUBMITTED,
             "all": lambda r: True}[show]
+    now = utcnow()  # one instant: a review without a due date must tie with the others on it, then go by id
     ordered = sorted((r for r in reviews if keep(r)), key=lambda r: (
-        -r.call_id, r.status == ReviewStatus.SUBMITTED, r.due_at is None, r.due_at or utcnow(), r.id))
+        -r.call_id, r.status == ReviewStatus.SUBMITTED, r.due_at is None, r.due_at or now, r.id))
     return [r.id for r in ordered]
 
 
